@@ -1,0 +1,158 @@
+"""Plain typed records that flow between the stages of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Languages of the glossary. Norwegian Bokmål is "nb" (langdetect says "no").
+SEED_LANGS = ("nb", "nl", "cs", "sv", "fr")
+SOURCE_LANG = "vi"
+KNOWN_LANGS = (
+    "vi", "nb", "nn", "nl", "cs", "sv", "fr", "en", "de", "da", "fi", "es", "it", "pt", "pl",
+    "sk", "sl", "hr", "hu", "ro", "ru", "uk", "bg", "el", "tr", "et", "lv", "lt", "id", "ja",
+    "ko", "zh", "th", "ar",
+)
+
+TERM_STATUSES = ("proposed", "preferred", "admitted", "deprecated", "rejected")
+CONCEPT_STATUSES = ("proposed", "approved", "rejected")
+KINDS = ("term", "organization", "title_role", "document", "program", "slogan")
+
+
+# ---------------------------------------------------------------- corpus
+@dataclass(frozen=True)
+class Paragraph:
+    """A block of text; start/end are character offsets into Document.text."""
+
+    text: str
+    start: int
+    end: int
+    lang: str
+    is_caption: bool = False
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence; start/end are character offsets into Document.text."""
+
+    text: str
+    start: int
+    end: int
+    lang: str
+    paragraph: int  # index into Document.paragraphs
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article after decoding and boilerplate removal."""
+
+    path: str
+    lang: str
+    title: str
+    date: str | None  # ISO 8601, YYYY-MM-DD
+    url: str | None
+    text: str  # the decoded file text; offsets point into it
+    paragraphs: tuple[Paragraph, ...]
+    sentences: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A corpus file that could not be used, and why."""
+
+    path: str
+    reason: str
+
+
+# ---------------------------------------------------------------- extraction
+@dataclass(frozen=True)
+class Context:
+    """Where a term occurs: the sentence and the term's span inside Document.text."""
+
+    doc: str
+    sentence: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate term in one language, with every surface form grouped under a lemma key."""
+
+    lang: str
+    key: str
+    forms: tuple[str, ...]  # most frequent first
+    freq: int
+    score: float
+    docs: tuple[str, ...]
+    contexts: tuple[Context, ...]
+    kind: str = "term"  # term | name | code | abbreviation | slogan
+
+    @property
+    def form(self) -> str:
+        """The most frequent surface form."""
+        return self.forms[0]
+
+
+# ---------------------------------------------------------------- glossary
+@dataclass(frozen=True)
+class ConceptEntry:
+    """A concept keyed to its Vietnamese source term (vi may be empty for new proposals)."""
+
+    concept_id: str
+    vi: str = ""
+    en: str = ""
+    kind: str = "term"
+    definition: str = ""
+    status: str = "proposed"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TermEntry:
+    """One (concept, language, term) row with its review status and evidence."""
+
+    concept_id: str
+    lang: str
+    term: str
+    status: str = "proposed"
+    confidence: float | None = None
+    frequency: int = 0
+    documents: str = ""  # file names, "; "-separated
+    context: str = ""  # first example sentence
+    note: str = ""
+    source: str = ""  # who or what proposed it, e.g. "glossary align (model X)" or a reviewer
+    updated: str = ""  # ISO timestamp of the proposal or import
+    evidence: str = ""  # short machine explanation of the confidence
+
+
+@dataclass(frozen=True)
+class ContextEntry:
+    """An example sentence for a term, with where it comes from."""
+
+    concept_id: str
+    lang: str
+    term: str
+    document: str
+    position: int  # character offset in the document
+    sentence: str
+
+
+@dataclass
+class Glossary:
+    """The whole glossary as held in terms.xlsx."""
+
+    concepts: list[ConceptEntry] = field(default_factory=list)
+    terms: list[TermEntry] = field(default_factory=list)
+    contexts: list[ContextEntry] = field(default_factory=list)
+    about: dict[str, str] = field(default_factory=dict)  # run metadata: corpus, model, date
+
+    def concept(self, concept_id: str) -> ConceptEntry | None:
+        """The concept with this id, or None."""
+        for c in self.concepts:
+            if c.concept_id == concept_id:
+                return c
+        return None
+
+    def terms_of(self, concept_id: str) -> list[TermEntry]:
+        """All term rows of one concept."""
+        return [t for t in self.terms if t.concept_id == concept_id]
