@@ -123,6 +123,9 @@ class TermEntry:
     source: str = ""  # who or what proposed it, e.g. "glossary align (model X)" or a reviewer
     updated: str = ""  # ISO timestamp of the proposal or import
     evidence: str = ""  # short machine explanation of the confidence
+    # Identity of a machine-proposed row in terms.xlsx, so store.merge can tell a reviewer's
+    # correction of this row from a new term; "" for rows a reviewer added. Managed by store.py.
+    row_id: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,11 @@ class Glossary:
     terms: list[TermEntry] = field(default_factory=list)
     contexts: list[ContextEntry] = field(default_factory=list)
     about: dict[str, str] = field(default_factory=dict)  # run metadata: corpus, model, date
+    # store.py's record of the values the machine last wrote ("concept:<id>" -> ConceptEntry,
+    # "term:<row_id>" -> TermEntry), read from a hidden sheet; lets merge keep reviewer edits.
+    machine: dict[str, ConceptEntry | TermEntry] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def concept(self, concept_id: str) -> ConceptEntry | None:
         """The concept with this id, or None."""
