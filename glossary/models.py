@@ -42,6 +42,16 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """A stretch in another language than its surroundings (e.g. untranslated English)."""
+
+    text: str
+    start: int
+    end: int
+    lang: str
+
+
+@dataclass(frozen=True)
 class Document:
     """One article after decoding and boilerplate removal."""
 
@@ -53,6 +63,23 @@ class Document:
     text: str  # the decoded file text; offsets point into it
     paragraphs: tuple[Paragraph, ...]
     sentences: tuple[Sentence, ...]
+    # Other-language stretches, sorted by start: foreign paragraphs, sentences and quoted phrases.
+    passages: tuple[Passage, ...] = ()
+
+    def lang_at(self, start: int, end: int | None = None) -> str:
+        """The language of text[start:end]: the innermost foreign passage covering it, else the
+        language of the sentence (or paragraph) it lies in, else the document language."""
+        end = start + 1 if end is None else end
+        covering = [p for p in self.passages if p.start <= start and end <= p.end]
+        if covering:
+            return min(covering, key=lambda p: p.end - p.start).lang
+        for s in self.sentences:
+            if s.start <= start and end <= s.end:
+                return s.lang
+        for p in self.paragraphs:
+            if p.start <= start and end <= p.end:
+                return p.lang
+        return self.lang
 
 
 @dataclass(frozen=True)
