@@ -40,6 +40,226 @@ def print_json(data) -> None:
 # (commands are added below, one section per stage)
 
 
+# ---------------------------------------------------------------- corpus
+def print_skipped(corpus) -> None:
+    """Report each skipped corpus file as one line `skipped <path>: <reason>` on stderr."""
+    for item in corpus.skipped:
+        err.print(f"skipped {item.path}: {item.reason}", highlight=False, markup=False)
+
+
+CORPUS_ARGUMENT = typer.Argument(..., help="Article files, folders or glob patterns.")
+LANG_OPTION = typer.Option(
+    None, "--lang", "-l", help="Language of every document (nb, nl, cs, sv, fr...), not detected."
+)
+
+
+@app.command("read")
+def read_command(
+    corpus: list[str] = CORPUS_ARGUMENT,
+    lang: str | None = LANG_OPTION,
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Show what glossary reads from a corpus: language, title, date, source URL, paragraphs,
+    sentences and passages left in another language (e.g. untranslated English).
+
+    Example:
+
+        glossary read seeds/
+
+        glossary read 'articles/*.html' --lang fr --json
+    """
+    from glossary.corpus import read_corpus
+
+    result = read_corpus(corpus, lang=lang)
+    print_skipped(result)
+    if json_out:
+        print_json([_document_json(doc) for doc in result.documents])
+        return
+    from rich.table import Table
+
+    table = Table("file", "lang", "title", "date", "¶", "sentences", "other languages")
+    for doc in result.documents:
+        foreign = "; ".join(f"{p.lang}: {p.text[:40]}" for p in doc.passages)
+        table.add_row(
+            Path(doc.path).name, doc.lang, doc.title[:60], doc.date or "",
+            str(len(doc.paragraphs)), str(len(doc.sentences)), foreign,
+        )  # fmt: skip
+    out.print(table)
+
+
+def _document_json(doc) -> dict:
+    return {
+        "path": doc.path,
+        "lang": doc.lang,
+        "title": doc.title,
+        "date": doc.date,
+        "url": doc.url,
+        "paragraphs": [
+            {
+                "text": p.text,
+                "start": p.start,
+                "end": p.end,
+                "lang": p.lang,
+                "caption": p.is_caption,
+            }
+            for p in doc.paragraphs
+        ],
+        "sentences": len(doc.sentences),
+        "passages": [
+            {"text": p.text, "start": p.start, "end": p.end, "lang": p.lang} for p in doc.passages
+        ],
+    }
+
+
+# ---------------------------------------------------------------- lookup / check / export
+@app.command("lookup")
+def lookup_command(
+    query: list[str] | None = typer.Argument(None, help="Term in any language; none: a prompt."),
+    lang: str | None = typer.Option(None, "--lang", "-l", help="Match only terms of this language."),
+    to: str | None = typer.Option(None, "--to", "-t", help="Show only these languages, e.g. fr,sv."),
+    show_all: bool = typer.Option(False, "--all", help="Also show rejected terms and concepts."),
+    limit: int = typer.Option(5, "--limit", "-n", min=1, help="Most concepts to show."),
+    semantic: bool = typer.Option(False, "--semantic", help="Also search by meaning (slow start)."),
+    model: str | None = typer.Option(None, "--model", help="Embedding model for --semantic."),
+    glossary: Path = GLOSSARY_OPTION,
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Find a concept from whatever you type: any language, Vietnamese without diacritics, the
+    English gloss, inflected or definite forms, typos. Preferred terms come first; deprecated
+    ones are flagged DO NOT USE. Without a query, starts a prompt for a working session.
+
+    Example:
+
+        glossary lookup "dan van kheo" --to sv,nb
+
+        glossary lookup partikomiteens --json
+    """
+    from glossary import lookup as lk
+
+    options = {
+        "lang": lk.validate_lang(lang),
+        "to": lk.parse_langs(to),
+        "include_all": show_all,
+        "limit": limit,
+    }
+    text = " ".join(query or [])
+    if query is not None and query and not text.strip():
+        raise lk.UsageError("empty query: type a term in any language of the glossary")
+    index = lk.load_index(glossary)
+    if semantic:
+        options["semantic"] = lk.SemanticSearch(index, model)
+    if not query:
+        history = lk.cache_dir_for(glossary) / "lookup-history"
+        lk.interactive(index, history=history, **options)
+        return
+    results = lk.lookup(index, text, **options)
+    if json_out:
+        print_json([r.to_dict() for r in results])
+        return
+    sys.stdout.write(lk.render(results) + "\n")
+
+
+@app.command("check")
+def check_command(
+    file: Path = typer.Argument(..., help="Translated text file (UTF-8) to check."),
+    lang: str = typer.Option(..., "--lang", "-l", help="Language of the file."),
+    glossary: Path = GLOSSARY_OPTION,
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Check a translation against the glossary: deprecated terms (error), one concept rendered
+    in different ways (error), terms not yet reviewed (info). Exits 1 when errors are found.
+
+    Example:
+
+        glossary check translation_sv.txt --lang sv
+
+        glossary check seeds/003_3a33f52d9453375b.txt --lang sv --json
+    """
+    from glossary import check as ck
+    from glossary.lookup import load_index, validate_lang
+
+    lang = validate_lang(lang)
+    text = ck.read_text(file)
+    findings = ck.check_text(load_index(glossary), text, lang, str(file))
+    if json_out:
+        print_json([f.to_dict() for f in findings])
+    else:
+        sys.stdout.write(ck.render(findings) + "\n")
+    if ck.has_errors(findings):
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_command(
+    fmt: str = typer.Option(
+        "tbx", "--format", "-f", help="tbx, csv (long), csv-wide, tsv (wide), omegat or json."
+    ),
+    lang: str | None = typer.Option(
+        None, "--lang", "-l", help="Languages to export, e.g. fr,sv; omegat: TARGET or SOURCE,TARGET."
+    ),
+    status: str | None = typer.Option(
+        None, "--status", "-s", help="Term statuses, e.g. preferred,admitted; 'all' adds rejected."
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File to write; default stdout."),
+    glossary: Path = GLOSSARY_OPTION,
+) -> None:
+    """Export the glossary for CAT tools: TBX-Basic (memoQ, Trados, Phrase), wide CSV/TSV with
+    one column per language, an OmegaT glossary, the long CSV that scoring reads, or JSON.
+
+    Example:
+
+        glossary export --format tbx -o terms.tbx
+
+        glossary export --format omegat --lang sv -o glossary.utf8
+    """
+    from glossary import export as ex
+    from glossary import store
+
+    text = ex.export(
+        store.load(glossary), fmt, ex.parse_export_langs(lang), ex.parse_statuses(status)
+    )
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8", newline="")
+    err.print(f"wrote {output}", highlight=False, markup=False)
+
+
+@app.command("import")
+def import_command(
+    file: Path = typer.Argument(..., help="TBX or CSV termbase to bring in."),
+    glossary: Path = GLOSSARY_OPTION,
+    force: bool = typer.Option(False, "--force", help="Write even if the workbook looks open."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Bring a TBX or CSV termbase into the workbook as reviewed terms; concepts match by id or by
+    Vietnamese term. Creates the workbook if it does not exist.
+
+    Example:
+
+        glossary import client_termbase.tbx
+
+        glossary import terms.csv --glossary terms.xlsx
+    """
+    from glossary import export as ex
+    from glossary import store
+    from glossary.models import Glossary
+
+    imported = ex.import_file(file)
+    existing = store.load(glossary) if glossary.exists() else Glossary()
+    merged, report = ex.merge_import(existing, imported)
+    store.save(merged, glossary, force=force)
+    if json_out:
+        print_json(report.__dict__)
+        return
+    out.print(
+        f"{glossary}: {report.concepts_added} concepts added, {report.concepts_updated} updated; "
+        f"{report.terms_added} terms added, {report.terms_updated} updated",
+        highlight=False,
+        markup=False,
+    )
+
+
 def main() -> None:
     """Entry point: run the app and turn user-fixable errors into one line and exit code 2."""
     try:
