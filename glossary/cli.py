@@ -75,16 +75,17 @@ def read_command(
     if json_out:
         print_json([_document_json(doc) for doc in result.documents])
         return
-    from rich.table import Table
-
-    table = Table("file", "lang", "title", "date", "¶", "sentences", "other languages")
     for doc in result.documents:
-        foreign = "; ".join(f"{p.lang}: {p.text[:40]}" for p in doc.passages)
-        table.add_row(
-            Path(doc.path).name, doc.lang, doc.title[:60], doc.date or "",
-            str(len(doc.paragraphs)), str(len(doc.sentences)), foreign,
+        title = f"  {doc.title}" if doc.title else ""
+        out.print(
+            f"{doc.path}  {doc.lang}  {doc.date or '-'}  {len(doc.paragraphs)} paragraphs, "
+            f"{len(doc.sentences)} sentences{title}",
+            markup=False, highlight=False, soft_wrap=True,
         )  # fmt: skip
-    out.print(table)
+        if doc.url:
+            out.print(f"    source: {doc.url}", markup=False, highlight=False, soft_wrap=True)
+        for passage in doc.passages:
+            out.print(f"    {passage.lang} at {passage.start}: {passage.text}", markup=False)
 
 
 def _document_json(doc) -> dict:
