@@ -44,7 +44,7 @@ def print_json(data) -> None:
 def print_skipped(corpus) -> None:
     """Report each skipped corpus file as one line `skipped <path>: <reason>` on stderr."""
     for item in corpus.skipped:
-        err.print(f"skipped {item.path}: {item.reason}", highlight=False, markup=False)
+        err.print(f"skipped {item.path}: {item.reason}", highlight=False, markup=False, soft_wrap=True)
 
 
 CORPUS_ARGUMENT = typer.Argument(..., help="Article files, folders or glob patterns.")
@@ -113,11 +113,17 @@ def _document_json(doc) -> dict:
 
 
 # ---------------------------------------------------------------- lookup / check / export
+QUERY_ARGUMENT = typer.Argument(None, help="Term in any language; none: a prompt.")
+CHECK_FILE_ARGUMENT = typer.Argument(..., help="Translated text file (UTF-8) to check.")
+IMPORT_FILE_ARGUMENT = typer.Argument(..., help="TBX or CSV termbase to bring in.")
+OUTPUT_OPTION = typer.Option(None, "--output", "-o", help="File to write; default stdout.")
+
+
 @app.command("lookup")
 def lookup_command(
-    query: list[str] | None = typer.Argument(None, help="Term in any language; none: a prompt."),
-    lang: str | None = typer.Option(None, "--lang", "-l", help="Match only terms of this language."),
-    to: str | None = typer.Option(None, "--to", "-t", help="Show only these languages, e.g. fr,sv."),
+    query: list[str] | None = QUERY_ARGUMENT,
+    lang: str | None = typer.Option(None, "--lang", "-l", help="Match only this language."),
+    to: str | None = typer.Option(None, "--to", "-t", help="Show only these languages: fr,sv."),
     show_all: bool = typer.Option(False, "--all", help="Also show rejected terms and concepts."),
     limit: int = typer.Option(5, "--limit", "-n", min=1, help="Most concepts to show."),
     semantic: bool = typer.Option(False, "--semantic", help="Also search by meaning (slow start)."),
@@ -162,7 +168,7 @@ def lookup_command(
 
 @app.command("check")
 def check_command(
-    file: Path = typer.Argument(..., help="Translated text file (UTF-8) to check."),
+    file: Path = CHECK_FILE_ARGUMENT,
     lang: str = typer.Option(..., "--lang", "-l", help="Language of the file."),
     glossary: Path = GLOSSARY_OPTION,
     json_out: bool = JSON_OPTION,
@@ -187,7 +193,7 @@ def check_command(
     else:
         sys.stdout.write(ck.render(findings) + "\n")
     if ck.has_errors(findings):
-        raise typer.Exit(1)
+        sys.exit(1)  # not typer.Exit: main() runs the app with standalone_mode=False
 
 
 @app.command("export")
@@ -196,12 +202,12 @@ def export_command(
         "tbx", "--format", "-f", help="tbx, csv (long), csv-wide, tsv (wide), omegat or json."
     ),
     lang: str | None = typer.Option(
-        None, "--lang", "-l", help="Languages to export, e.g. fr,sv; omegat: TARGET or SOURCE,TARGET."
+        None, "--lang", "-l", help="Languages, e.g. fr,sv; omegat: TARGET or SOURCE,TARGET."
     ),
     status: str | None = typer.Option(
         None, "--status", "-s", help="Term statuses, e.g. preferred,admitted; 'all' adds rejected."
     ),
-    output: Path | None = typer.Option(None, "--output", "-o", help="File to write; default stdout."),
+    output: Path | None = OUTPUT_OPTION,
     glossary: Path = GLOSSARY_OPTION,
 ) -> None:
     """Export the glossary for CAT tools: TBX-Basic (memoQ, Trados, Phrase), wide CSV/TSV with
@@ -228,7 +234,7 @@ def export_command(
 
 @app.command("import")
 def import_command(
-    file: Path = typer.Argument(..., help="TBX or CSV termbase to bring in."),
+    file: Path = IMPORT_FILE_ARGUMENT,
     glossary: Path = GLOSSARY_OPTION,
     force: bool = typer.Option(False, "--force", help="Write even if the workbook looks open."),
     json_out: bool = JSON_OPTION,
@@ -259,6 +265,45 @@ def import_command(
         highlight=False,
         markup=False,
     )
+
+
+# ---------------------------------------------------------------- store
+@app.command("validate")
+def validate_command(
+    path: Path | None = typer.Argument(None, help="Workbook to check; default --glossary."),
+    glossary: Path = GLOSSARY_OPTION,
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Check terms.xlsx after reviewing it: sheets, columns, statuses, languages, kinds,
+    duplicates, empty terms, terms of unknown concepts. Prints OK with counts, or every problem
+    one per line (sheet, row, column) and exits 1. Writes nothing.
+
+    Example:
+
+        glossary validate terms.xlsx
+
+        glossary validate --json
+    """
+    from glossary import store
+
+    path = path or glossary
+    found, problems = store.inspect(path)
+    counts = store.summary(found) if found is not None and not problems else None
+    if json_out:
+        print_json(
+            {"path": str(path), "valid": not problems, "problems": problems, "counts": counts}
+        )
+    elif problems:
+        sys.stdout.write("".join(problem + "\n" for problem in problems))
+        err.print(f"{path}: {len(problems)} problem(s)", highlight=False, markup=False)
+    else:
+        statuses = ", ".join(f"{n} {s}" for s, n in counts["terms_by_status"].items() if n)
+        sys.stdout.write(
+            f"OK {path}: {counts['concepts']} concepts, {counts['terms']} terms"
+            f"{' (' + statuses + ')' if statuses else ''}, {counts['contexts']} contexts\n"
+        )
+    if problems:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -391,25 +391,15 @@ def _read_about(rows: list[tuple]) -> dict[str, str]:
 
 
 def _attach_machine(glossary: Glossary, rows: list[tuple] | None) -> None:
-    """Tie each proposed Terms row to the machine's memory of it; drop memory nobody refers to."""
+    """Tie each Terms row to the machine's memory of it; drop memory nobody refers to.
+
+    Memory that is missing (a workbook written by another tool, or saved from a Glossary that
+    did not carry `machine`) is rebuilt from the row as it stands, but with empty free text, so
+    a note or definition already there counts as the reviewer's and is never overwritten.
+    """
     memory: dict[str, ConceptEntry | TermEntry] = {}
-    if rows is None:
-        # A workbook written by something else: take proposed rows as the machine left them.
-        taken: set[str] = set()
-        for i, t in enumerate(glossary.terms):
-            if t.status == "proposed":
-                rid = _row_id(_key(t), taken)
-                glossary.terms[i] = replace(t, row_id=rid)
-                memory["term:" + rid] = _term_memory(t, rid)
-        for c in glossary.concepts:
-            if c.status == "proposed":
-                memory["concept:" + c.concept_id] = c
-        glossary.machine = memory
-        return
-    header = [_code(v).lower() for v in rows[0]] if rows else []
-    col = {name: i for i, name in reversed(list(enumerate(header)))}
-    for row in rows[1:]:
-        get = {name: _text(row[i]) if i < len(row) else "" for name, i in col.items()}
+    for row in (rows or [])[1:]:
+        get = dict(zip(MACHINE_COLUMNS, (_text(v) for v in row), strict=False))
         record, ident = get.get("record", ""), get.get("id", "")
         if record == "concept" and ident:
             memory["concept:" + ident] = ConceptEntry(
@@ -429,29 +419,38 @@ def _attach_machine(glossary: Glossary, rows: list[tuple] | None) -> None:
                 row_id=ident,
             )
     kept: dict[str, ConceptEntry | TermEntry] = {}
-    claimed: set[str] = set()
+    taken: set[str] = set()
     for i, t in enumerate(glossary.terms):
-        if t.row_id and "term:" + t.row_id in memory and t.row_id not in claimed:
-            claimed.add(t.row_id)
-            kept["term:" + t.row_id] = memory["term:" + t.row_id]
-        elif t.row_id:
-            # A row a reviewer copied (duplicate id) or typed an id into: it is the reviewer's.
+        if not t.row_id:
+            continue
+        if t.row_id in taken:
+            # A row a reviewer copied, id and all: the copy is the reviewer's.
             glossary.terms[i] = replace(t, row_id="")
-    # Without its row_id (a reviewer deleted the column), a proposed row is recognised by its
-    # unchanged (concept, lang, term).
+            continue
+        taken.add(t.row_id)
+        last = memory.get("term:" + t.row_id)
+        kept["term:" + t.row_id] = last or _term_memory(replace(t, note=""), t.row_id)
+    # Rows without a row_id: a reviewer added them, unless the row_id column was lost (then an
+    # unchanged proposed row is recognised by its key) or there never was a memory at all.
     unclaimed = {
-        _exact(m): m
-        for k, m in memory.items()
-        if isinstance(m, TermEntry) and k.startswith("term:") and m.row_id not in claimed
+        _exact(m): m for m in memory.values() if isinstance(m, TermEntry) and m.row_id not in taken
     }
     for i, t in enumerate(glossary.terms):
-        m = unclaimed.pop(_exact(t), None) if not t.row_id and t.status == "proposed" else None
+        if t.row_id or t.status != "proposed":
+            continue
+        m = unclaimed.pop(_exact(t), None)
+        if m is None and rows is None:
+            m = _term_memory(replace(t, note=""), _row_id(_key(t), taken))
         if m is not None:
+            taken.add(m.row_id)
             glossary.terms[i] = replace(t, row_id=m.row_id)
             kept["term:" + m.row_id] = m
     for c in glossary.concepts:
-        if "concept:" + c.concept_id in memory:
-            kept["concept:" + c.concept_id] = memory["concept:" + c.concept_id]
+        last = memory.get("concept:" + c.concept_id)
+        if last is None and rows is None and c.status == "proposed":
+            last = replace(c, definition="", note="")
+        if last is not None:
+            kept["concept:" + c.concept_id] = last
     glossary.machine = kept
 
 
@@ -737,28 +736,37 @@ def _state_dir(path: Path) -> Path:
     return path.parent / ".glossary"
 
 
+_LOCKS: dict[str, object] = {}
+
+
 @contextlib.contextmanager
-def _writer_lock(path: Path) -> Iterator[None]:
-    """Hold the inter-process lock on a workbook, so writers take turns."""
+def locked(path: str | Path) -> Iterator[None]:
+    """Hold the workbook's writer lock, e.g. across your own load-modify-save (re-entrant)."""
     import filelock
 
+    path = Path(path)
     state = _state_dir(path)
     try:
         state.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"{path}: cannot create {state} for the lock: {exc}") from None
-    lock = filelock.FileLock(str(state / f"{path.name}.lock"), timeout=LOCK_TIMEOUT_S)
+    lock_file = str((state / f"{path.name}.lock").resolve())
+    # One FileLock object per file, so nested use in this process re-enters instead of waiting.
+    lock = _LOCKS.setdefault(lock_file, filelock.FileLock(lock_file, timeout=LOCK_TIMEOUT_S))
     try:
         lock.acquire()
     except filelock.Timeout:
         raise StoreError(
             f"{path}: another glossary process has been writing it for over {LOCK_TIMEOUT_S:.0f} s "
-            f"(lock {lock.lock_file}); wait for it to finish"
+            f"(lock {lock_file}); wait for it to finish"
         ) from None
     try:
         yield
     finally:
         lock.release()
+
+
+_writer_lock = locked
 
 
 def _backups(path: Path) -> list[Path]:
@@ -1149,7 +1157,11 @@ def to_bytes(glossary: Glossary) -> bytes:
     ws = wb.create_sheet(MACHINE)
     ws.sheet_state = "hidden"
     ws.append(list(MACHINE_COLUMNS))
-    for key, m in glossary.machine.items():
+    # In sheet order, so the same glossary always gives the same workbook.
+    keys = ["concept:" + c.concept_id for c in glossary.concepts]
+    keys += ["term:" + t.row_id for t in glossary.terms if t.row_id]
+    for key in dict.fromkeys(keys):
+        m = glossary.machine.get(key)
         if isinstance(m, ConceptEntry) and key == "concept:" + m.concept_id:
             values = (
                 "concept", m.concept_id, m.concept_id, m.vi, m.en, m.kind, m.definition,
