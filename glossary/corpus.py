@@ -262,9 +262,9 @@ def _text_layout(text: str) -> _Layout:
     title_i = None
     if header is not None:
         first = header + 1
-        if first < len(lines) and first != date_i:
+        if first < len(lines) and first != date_i and not _is_furniture(lines[first][2]):
             title_i = first
-    elif date_i is not None and date_i > 0:
+    elif date_i is not None and date_i > 0 and not _is_furniture(top[date_i - 1]):
         title_i = date_i - 1
     if date_i is not None:
         day, month, year = (int(g) for g in DATE_LINE_RE.match(top[date_i]).groups())
@@ -303,6 +303,14 @@ def _text_layout(text: str) -> _Layout:
     return layout
 
 
+def _is_furniture(line: str) -> bool:
+    """A line of the site's furniture rather than of the article."""
+    return any(
+        rx.match(line)
+        for rx in (HEADER_RE, DATE_LINE_RE, AD_RE, COUNTER_RE, SOURCE_RE, NO_DATA_RE, IMAGE_RE)
+    )
+
+
 def _is_byline(line: str) -> bool:
     words = line.split()
     return 2 <= len(words) <= 4 and all(re.fullmatch(r"[^\W\d_][^\W\d_'’-]*", w) for w in words) \
@@ -315,6 +323,12 @@ HTML_START_RE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doct
 CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w-]+)", re.IGNORECASE)
 DROP_TAGS = ("script", "style", "nav", "header", "footer", "aside", "form", "noscript",
              "iframe", "svg", "button", "template", "select")  # fmt: skip
+# class/id words of page furniture inside an article: bylines, share bars, related links.
+FURNITURE_RE = re.compile(
+    r"(?:^|[\s_-])(?:related|comments?|share|social|breadcrumbs?|byline|author|tags?|meta|"
+    r"newsletter|advert|ads?|promo|sidebar|menu|cookie|subscribe)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
 BLOCK_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockquote", "li", "pre", "dd"}
 
 
@@ -333,7 +347,8 @@ def _decode_declared_charset(data: bytes) -> str | None:
 
 
 def _clean_space(text: str) -> str:
-    return unicodedata.normalize("NFC", " ".join(text.split()))
+    # Markup line breaks and indentation become one space; no-break spaces stay ("13\u00a0268").
+    return unicodedata.normalize("NFC", re.sub(r"[ \t\r\n\f\v]+", " ", text).strip())
 
 
 def _html_layout(html: str) -> tuple[str, _Layout]:
@@ -377,7 +392,13 @@ def _html_layout(html: str) -> tuple[str, _Layout]:
     canonical = root.xpath("//link[@rel='canonical']/@href")
     layout.url = (canonical[0].strip() if canonical else None) or meta("og:url")
 
-    for el in list(root.iter(*DROP_TAGS)):
+    furniture = [
+        el
+        for el in root.iter(etree.Element)
+        if el.tag not in ("html", "body", "article", "main")  # WordPress: <body class="tag-x">
+        and FURNITURE_RE.search(f"{el.get('class', '')} {el.get('id', '')}")
+    ]
+    for el in [*root.iter(*DROP_TAGS), *furniture]:
         if el.getparent() is not None:
             el.drop_tree()
     for el in list(root.iter(etree.Comment)):
@@ -404,6 +425,8 @@ def _html_layout(html: str) -> tuple[str, _Layout]:
         if IMAGE_RE.match(line):
             caption_next = True
             continue
+        if el.find(".//time") is not None and len(line) < 100:
+            continue  # a dateline: "Published on <time>"
         in_figure = el.tag == "figcaption" or any(a.tag == "figcaption" for a in el.iterancestors())
         texts.append((line, in_figure or caption_next or bool(CAPTION_RE.search(line))))
         caption_next = False
@@ -704,8 +727,9 @@ def _several_sentences(text: str, s: int, e: int, abbrevs: frozenset[str]) -> bo
         pieces.append(inner[start:cut])
         start = cut
     pieces.append(inner[start:])
-    long_pieces = [p for p in pieces if len(WORD_RE.findall(p)) >= 3]
-    return len(pieces) > 1 and len(long_pieces) >= 2
+    # Two real sentences, or more than two pieces; a slogan with one stray period stays whole.
+    long_pieces = [p for p in pieces if len(WORD_RE.findall(p)) >= 4]
+    return len(pieces) > 2 or (len(pieces) == 2 and len(long_pieces) == 2)
 
 
 CLOSERS_OF = {"«": "»", "„": "“”", "“": "”", "‹": "›", "‚": "‘’"}
