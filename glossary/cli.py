@@ -44,7 +44,8 @@ def print_json(data) -> None:
 def print_skipped(corpus) -> None:
     """Report each skipped corpus file as one line `skipped <path>: <reason>` on stderr."""
     for item in corpus.skipped:
-        err.print(f"skipped {item.path}: {item.reason}", highlight=False, markup=False, soft_wrap=True)
+        line = f"skipped {item.path}: {item.reason}"
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 CORPUS_ARGUMENT = typer.Argument(..., help="Article files, folders or glob patterns.")
