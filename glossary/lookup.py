@@ -1,0 +1,569 @@
+"""Find concepts from whatever a translator types: any language, no diacritics, inflected, typos.
+
+The index is built once from a Glossary (with a small per-language table of inflected forms
+harvested from simplemma) and cached next to the workbook, so that a cold `glossary lookup`
+neither opens the workbook nor loads lemmatiser dictionaries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import pickle
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from glossary.errors import StoreError, UsageError
+from glossary.models import KNOWN_LANGS, SOURCE_LANG, Glossary
+
+INDEX_VERSION = 1
+QUOTES = "«»“”„\"'’‘‚‹›"
+_EDGE = QUOTES + " .,;:!?()[]{}…–—-/"
+_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
+# Letters that NFD does not split into base + accent.
+_FOLD = str.maketrans({"đ": "d", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "ı": "i"})
+
+STATUS_RANK = {"preferred": 0, "admitted": 1, "proposed": 2, "deprecated": 3, "rejected": 4}
+CONCEPT_RANK = {"approved": 0, "proposed": 1, "rejected": 2}
+MAX_SUFFIX = 5  # an inflectional ending longer than this is more likely another word or compound
+
+# Scores per kind of match; every literal kind outranks fuzzy, and fuzzy outranks semantic.
+SCORES = {"exact": 1.0, "no diacritics": 0.95, "inflected": 0.9, "part of term": 0.7}
+
+
+# ---------------------------------------------------------------- normalisation
+def normalize(text: str) -> str:
+    """NFC, casefolded, quotes and outer punctuation stripped, whitespace collapsed."""
+    text = unicodedata.normalize("NFC", text or "").replace("\u00a0", " ").casefold()
+    text = re.sub("[" + re.escape(QUOTES) + "]", " ", text)
+    return re.sub(r"\s+", " ", text).strip(_EDGE).strip()
+
+
+def fold(text: str) -> str:
+    """Text without diacritics (Dân vận -> dan van, Đảng -> dang), for typing on any keyboard."""
+    text = unicodedata.normalize("NFD", text.translate(_FOLD))
+    return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
+
+
+def tokens(text: str) -> list[str]:
+    """Normalised word tokens (hyphenated words and elisions stay whole)."""
+    return _TOKEN.findall(normalize(text))
+
+
+def token_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, folded token) for every word of raw text; offsets point into text."""
+    text = unicodedata.normalize("NFC", text)
+    return [(m.start(), m.end(), fold(m.group().casefold())) for m in _TOKEN.finditer(text)]
+
+
+def tokens_match(a: str, b: str) -> bool:
+    """Two folded tokens are forms of one word: equal, or a long shared stem and short endings."""
+    if a == b:
+        return True
+    shorter = min(len(a), len(b))
+    need = max(4, math.ceil(0.75 * shorter))
+    if shorter < need or a[:need] != b[:need]:
+        return False
+    shared = need
+    while shared < shorter and a[shared] == b[shared]:
+        shared += 1
+    return max(len(a), len(b)) - shared <= MAX_SUFFIX
+
+
+def bucket(token: str) -> str:
+    """Index key of a folded token: any two tokens that can match share it."""
+    return token[:4]
+
+
+# ---------------------------------------------------------------- results
+@dataclass(frozen=True)
+class TermView:
+    """One term of a concept as shown to the translator."""
+
+    lang: str
+    term: str
+    status: str
+    confidence: float | None = None
+    context: str = ""
+
+    @property
+    def do_not_use(self) -> bool:
+        """Deprecated terms are shown but flagged."""
+        return self.status == "deprecated"
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """A concept that matches the query, with why it matched and its terms."""
+
+    concept_id: str
+    vi: str
+    en: str
+    kind: str
+    status: str
+    definition: str
+    score: float
+    match: str  # exact | no diacritics | inflected | part of term | similar spelling | semantic
+    matched: str  # the glossary text that matched
+    matched_lang: str
+    terms: tuple[TermView, ...] = ()
+    context: str = ""
+    context_lang: str = ""
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (terms carry their do_not_use flag)."""
+        data = asdict(self)
+        data["terms"] = [{**asdict(t), "do_not_use": t.do_not_use} for t in self.terms]
+        return data
+
+
+# ---------------------------------------------------------------- index
+@dataclass
+class LookupIndex:
+    """Everything a query needs, as plain picklable data."""
+
+    concepts: list[dict] = field(default_factory=list)
+    # one entry per searchable text: (concept index, lang, text, status, role) role: term|vi|en
+    entries: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    entry_norm: list[str] = field(default_factory=list)
+    entry_fold: list[str] = field(default_factory=list)
+    entry_tokens: list[tuple[str, ...]] = field(default_factory=list)
+    entry_lemmas: list[tuple[str, ...]] = field(default_factory=list)
+    by_norm: dict[str, list[int]] = field(default_factory=dict)
+    by_fold: dict[str, list[int]] = field(default_factory=dict)
+    by_first: dict[str, list[int]] = field(default_factory=dict)
+    by_token: dict[str, list[int]] = field(default_factory=dict)
+    forms: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> folded form -> lemma
+    fuzzy_keys: list[str] = field(default_factory=list)
+    fuzzy_entries: list[list[int]] = field(default_factory=list)
+    version: int = INDEX_VERSION
+
+    def langs(self) -> list[str]:
+        """Languages that have searchable entries."""
+        return sorted({e[1] for e in self.entries})
+
+    def lemmas_of(self, token: str) -> set[str]:
+        """Lemmas of a folded token in every language of the glossary, the token included."""
+        found = {token}
+        for table in self.forms.values():
+            lemma = table.get(token)
+            if lemma:
+                found.add(lemma)
+        return found
+
+
+def _gloss_variants(gloss: str) -> list[str]:
+    """The English gloss, without its parenthetical hints, and each '/'-separated alternative."""
+    variants = [gloss]
+    plain = re.sub(r"\([^)]*\)", " ", gloss)
+    variants.append(plain)
+    variants.extend(part for part in re.split(r"\s*/\s*", plain) if part.strip())
+    seen: dict[str, str] = {}
+    for v in variants:
+        key = normalize(v)
+        if key and key not in seen:
+            seen[key] = v.strip()
+    return list(seen.values())
+
+
+def _harvest_forms(lang: str, words: Iterable[str]) -> dict[str, str]:
+    """Folded form -> folded lemma for every dictionary form of the lemmas of words (simplemma)."""
+    try:
+        import simplemma
+        from simplemma.strategies.dictionaries.dictionary_factory import (
+            DEFAULT_DICTIONARY_FACTORY,
+        )
+
+        own = {w: simplemma.lemmatize(w, lang=lang).casefold() for w in words}
+        dictionary = DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang)
+    except (ValueError, ImportError):  # a language simplemma does not know: prefix rule only
+        return {}
+    lemmas = set(own.values())
+    table = {fold(w): fold(lemma) for w, lemma in own.items()}
+    raw = getattr(dictionary, "_dict", None)
+    if isinstance(raw, dict):  # ten times faster than decoding every key of the public mapping
+        wanted = {lemma.encode() for lemma in lemmas}
+        pairs = ((k.decode(), v.decode()) for k, v in raw.items() if v.lower() in wanted)
+    else:
+        pairs = ((k, v) for k, v in dictionary.items() if v.casefold() in lemmas)
+    for form, lemma in pairs:
+        table.setdefault(fold(form.casefold()), fold(lemma.casefold()))
+    return {k: v for k, v in table.items() if k != v}
+
+
+def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> LookupIndex:
+    """Build the in-memory search index; langs limits which term languages are included."""
+    wanted = set(langs) if langs else None
+    index = LookupIndex()
+    contexts: dict[tuple[str, str, str], str] = {}
+    for c in glossary.contexts:
+        contexts.setdefault((c.concept_id, c.lang, normalize(c.term)), c.sentence)
+    position: dict[str, int] = {}
+    for concept in glossary.concepts:
+        position[concept.concept_id] = len(index.concepts)
+        index.concepts.append(
+            {
+                "id": concept.concept_id,
+                "vi": concept.vi,
+                "en": concept.en,
+                "kind": concept.kind,
+                "status": concept.status,
+                "definition": concept.definition,
+                "terms": [],
+            }
+        )
+        if concept.vi and (wanted is None or SOURCE_LANG in wanted):
+            index.entries.append(
+                (position[concept.concept_id], SOURCE_LANG, concept.vi, "preferred", "vi")
+            )
+        if concept.en and (wanted is None or "en" in wanted):
+            for variant in _gloss_variants(concept.en):
+                index.entries.append(
+                    (position[concept.concept_id], "en", variant, "preferred", "en")
+                )
+    for term in glossary.terms:
+        at = position.get(term.concept_id)
+        if at is None or not term.term.strip():
+            continue
+        context = term.context or contexts.get(
+            (term.concept_id, term.lang, normalize(term.term)), ""
+        )
+        index.concepts[at]["terms"].append(
+            (term.lang, term.term, term.status, term.confidence, context)
+        )
+        if wanted is None or term.lang in wanted:
+            index.entries.append((at, term.lang, term.term, term.status, "term"))
+    for concept in index.concepts:
+        concept["terms"].sort(key=lambda t: (t[0], STATUS_RANK.get(t[2], 9), normalize(t[1])))
+
+    words_by_lang: dict[str, set[str]] = {}
+    for _, lang, text, _, _ in index.entries:
+        words_by_lang.setdefault(lang, set()).update(tokens(text))
+    for lang, words in sorted(words_by_lang.items()):
+        if lang != SOURCE_LANG:  # simplemma has no Vietnamese, whose words do not inflect anyway
+            index.forms[lang] = _harvest_forms(lang, sorted(words))
+
+    fuzzy: dict[str, list[int]] = {}
+    for i, (_, lang, text, _, _) in enumerate(index.entries):
+        norm = normalize(text)
+        folded = fold(norm)
+        toks = tuple(fold(t) for t in tokens(text))
+        table = index.forms.get(lang, {})
+        lemmas = tuple(table.get(t, t) for t in toks)
+        index.entry_norm.append(norm)
+        index.entry_fold.append(folded)
+        index.entry_tokens.append(toks)
+        index.entry_lemmas.append(lemmas)
+        index.by_norm.setdefault(norm, []).append(i)
+        index.by_fold.setdefault(folded, []).append(i)
+        if toks:
+            for key in {bucket(toks[0]), bucket(lemmas[0])}:
+                index.by_first.setdefault(key, []).append(i)
+        for key in {bucket(t) for t in toks} | {bucket(t) for t in lemmas}:
+            index.by_token.setdefault(key, []).append(i)
+        fuzzy.setdefault(folded, []).append(i)
+    index.fuzzy_keys = list(fuzzy)
+    index.fuzzy_entries = list(fuzzy.values())
+    return index
+
+
+# ---------------------------------------------------------------- matching
+def _tokens_equivalent(
+    index: LookupIndex, q: str, q_lemmas: set[str], e: str, e_lemma: str
+) -> bool:
+    return q == e or e_lemma in q_lemmas or tokens_match(q, e)
+
+
+def match_tokens(index: LookupIndex, query: Sequence[str], entry: int, at: int = 0) -> bool:
+    """Whether folded query tokens are forms of the entry's tokens starting at position at."""
+    toks = index.entry_tokens[entry]
+    lemmas = index.entry_lemmas[entry]
+    if at + len(query) > len(toks):
+        return False
+    return all(
+        _tokens_equivalent(index, q, index.lemmas_of(q), toks[at + k], lemmas[at + k])
+        for k, q in enumerate(query)
+    )
+
+
+def validate_lang(lang: str | None, what: str = "--lang") -> str | None:
+    """A known language code, lower-cased, or a UsageError naming the accepted ones."""
+    if lang is None or lang == "":
+        return None
+    code = lang.strip().lower()
+    if code == "no":
+        code = "nb"
+    if code not in KNOWN_LANGS:
+        raise UsageError(
+            f"unknown language {lang!r} for {what}; use an ISO 639-1 code such as "
+            "vi, en, nb, nl, cs, sv or fr"
+        )
+    return code
+
+
+def parse_langs(value: str | None, what: str = "--to") -> list[str]:
+    """A comma-separated language list, each validated."""
+    if not value:
+        return []
+    return [validate_lang(part, what) for part in value.split(",") if part.strip()]
+
+
+def lookup(
+    index: LookupIndex,
+    query: str,
+    lang: str | None = None,
+    to: Sequence[str] = (),
+    include_all: bool = False,
+    limit: int = 5,
+    fuzzy: bool = True,
+    semantic: SemanticSearch | None = None,
+) -> list[LookupResult]:
+    """Concepts matching query, best first (exact > no diacritics > inflected > part > typo)."""
+    lang = validate_lang(lang)
+    norm = normalize(query)
+    if not norm:
+        raise UsageError("empty query: type a term in any language of the glossary")
+    folded = fold(norm)
+    q_toks = [fold(t) for t in tokens(query)]
+    hidden = set() if include_all else {"rejected"}
+
+    def visible(i: int) -> bool:
+        at, e_lang, _, status, _ = index.entries[i]
+        return (
+            (lang is None or e_lang == lang)
+            and status not in hidden
+            and index.concepts[at]["status"] not in hidden
+        )
+
+    best: dict[int, tuple[float, str, int]] = {}  # concept -> (score, how, entry)
+
+    def offer(i: int, score: float, how: str) -> None:
+        at = index.entries[i][0]
+        if at not in best or score > best[at][0]:
+            best[at] = (score, how, i)
+
+    for i in index.by_norm.get(norm, ()):
+        if visible(i):
+            offer(i, SCORES["exact"], "exact")
+    for i in index.by_fold.get(folded, ()):
+        if visible(i):
+            offer(i, SCORES["no diacritics"], "no diacritics")
+    if q_toks:
+        first_keys = {bucket(t) for t in index.lemmas_of(q_toks[0])}
+        for key in first_keys:
+            for i in index.by_first.get(key, ()):
+                same_length = len(index.entry_tokens[i]) == len(q_toks)
+                if same_length and visible(i) and match_tokens(index, q_toks, i):
+                    offer(i, SCORES["inflected"], "inflected")
+        for key in first_keys:
+            for i in index.by_token.get(key, ()):
+                n = len(index.entry_tokens[i])
+                if (
+                    n <= len(q_toks)
+                    or index.entries[i][0] in best
+                    and best[index.entries[i][0]][0] >= 0.9
+                ):
+                    continue
+                if visible(i) and any(
+                    match_tokens(index, q_toks, i, at) for at in range(n - len(q_toks) + 1)
+                ):
+                    offer(i, SCORES["part of term"] + 0.1 * len(q_toks) / n, "part of term")
+    if fuzzy and len(folded) >= 4:
+        from rapidfuzz import fuzz, process
+
+        for _, score, k in process.extract(
+            folded, index.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=80, limit=25
+        ):
+            for i in index.fuzzy_entries[k]:
+                if visible(i):
+                    offer(i, 0.4 + 0.2 * (score - 80) / 20, "similar spelling")
+    if semantic is not None:
+        for i, similarity in semantic.search(query, limit=limit * 3):
+            if visible(i):
+                offer(i, 0.35 * similarity, "semantic")
+
+    ranked = sorted(
+        best.items(),
+        key=lambda item: (
+            -item[1][0],
+            CONCEPT_RANK.get(index.concepts[item[0]]["status"], 9),
+            STATUS_RANK.get(index.entries[item[1][2]][3], 9),
+            index.concepts[item[0]]["id"],
+        ),
+    )
+    return [
+        _result(index, at, score, how, i, to, include_all) for at, (score, how, i) in ranked[:limit]
+    ]
+
+
+def _result(
+    index: LookupIndex,
+    at: int,
+    score: float,
+    how: str,
+    entry: int,
+    to: Sequence[str],
+    include_all: bool,
+) -> LookupResult:
+    concept = index.concepts[at]
+    _, e_lang, e_text, _, _ = index.entries[entry]
+    shown = [
+        TermView(lang, term, status, confidence, context)
+        for lang, term, status, confidence, context in concept["terms"]
+        if (not to or lang in to) and (include_all or status != "rejected")
+    ]
+    # The example is the matched term's own context when it has one: it shows the usage asked about.
+    example = next((t for t in shown if t.context and t.term == e_text and t.lang == e_lang), None)
+    example = example or next((t for t in shown if t.context and t.status != "deprecated"), None)
+    return LookupResult(
+        concept_id=concept["id"],
+        vi=concept["vi"],
+        en=concept["en"],
+        kind=concept["kind"],
+        status=concept["status"],
+        definition=concept["definition"],
+        score=round(score, 3),
+        match=how,
+        matched=e_text,
+        matched_lang=e_lang,
+        terms=tuple(shown),
+        context=example.context if example else "",
+        context_lang=example.lang if example else "",
+    )
+
+
+# ---------------------------------------------------------------- semantic (optional)
+class SemanticSearch:
+    """Embedding search over the index entries; imports the model stack only when constructed."""
+
+    def __init__(self, index: LookupIndex, model: str | None = None, cache_dir: Path | None = None):
+        from glossary.embed import Embedder
+
+        self.embedder = Embedder(model, cache_dir)
+        self.vectors = self.embedder.encode([e[2] for e in index.entries])
+
+    def search(self, query: str, limit: int = 10) -> list[tuple[int, float]]:
+        """(entry, cosine similarity) of the nearest entries above a floor."""
+        import numpy as np
+
+        if not len(self.vectors):
+            return []
+        q = self.embedder.encode([query])[0]
+        sims = self.vectors @ q
+        order = np.argsort(-sims)[:limit]
+        return [(int(i), float(sims[i])) for i in order if sims[i] >= 0.5]
+
+
+# ---------------------------------------------------------------- cache
+def cache_dir_for(workbook: Path) -> Path:
+    """Where the index of a workbook is cached: $GLOSSARY_CACHE, else .glossary/ beside it."""
+    env = os.environ.get("GLOSSARY_CACHE")
+    return Path(env) if env else workbook.resolve().parent / ".glossary"
+
+
+def _fingerprint(workbook: Path) -> str:
+    digest = hashlib.sha256(f"v{INDEX_VERSION}:".encode())
+    with workbook.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:20]
+
+
+def load_index(workbook: Path | str, rebuild: bool = False) -> LookupIndex:
+    """The index of a workbook: cached while the workbook is unchanged, else built and cached."""
+    workbook = Path(workbook)
+    if not workbook.is_file():
+        raise StoreError(
+            f"glossary not found: {workbook} (pass --glossary FILE or set GLOSSARY_FILE)"
+        )
+    stem = re.sub(r"[^\w.-]", "_", workbook.stem)
+    folder = cache_dir_for(workbook)
+    path = folder / f"lookup-{stem}-{_fingerprint(workbook)}.pickle"
+    if not rebuild and path.is_file():
+        try:
+            with path.open("rb") as fh:
+                index = pickle.load(fh)
+            if isinstance(index, LookupIndex) and index.version == INDEX_VERSION:
+                return index
+        except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never trusted
+            pass
+    from glossary import store
+
+    index = build_index(store.load(workbook))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob(f"lookup-{stem}-*.pickle"):
+            old.unlink(missing_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        with tmp.open("wb") as fh:
+            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:  # a read-only folder only costs speed
+        pass
+    return index
+
+
+# ---------------------------------------------------------------- text rendering
+def render(results: Sequence[LookupResult]) -> str:
+    """Plain-text rendering of results for the terminal."""
+    if not results:
+        return "no match"
+    blocks = []
+    for r in results:
+        head = f"{r.vi or '(no Vietnamese term)'}"
+        if r.en:
+            head += f" — {r.en}"
+        lines = [f"{head}  [{r.concept_id}, {r.kind}, {r.status}; {r.match}: {r.matched!r}]"]
+        current = None
+        for t in r.terms:
+            if t.lang != current:
+                current = t.lang
+                lines.append(f"  {t.lang}:")
+            flag = "  DO NOT USE" if t.do_not_use else ""
+            conf = f", confidence {t.confidence:.2f}" if t.confidence is not None else ""
+            lines.append(f"    {t.term}  ({t.status}{conf}){flag}")
+        if r.context:
+            lines.append(f"  e.g. ({r.context_lang}) {r.context}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def interactive(
+    index: LookupIndex,
+    ask=input,
+    say=print,
+    history: Path | None = None,
+    **options,
+) -> None:
+    """A prompt for a working session: one query per line, until an empty line at EOF or 'quit'."""
+    try:
+        import readline
+
+        if history is not None and history.is_file():
+            readline.read_history_file(history)
+    except (ImportError, OSError):
+        readline = None
+    say("glossary lookup — type a term in any language; 'quit' or Ctrl-D to leave")
+    try:
+        while True:
+            try:
+                line = ask("lookup> ")
+            except EOFError:
+                break
+            line = line.strip()
+            if line in ("quit", "exit", ":q"):
+                break
+            if not line:
+                continue
+            say(render(lookup(index, line, **options)))
+    finally:
+        if readline is not None and history is not None:
+            try:
+                history.parent.mkdir(parents=True, exist_ok=True)
+                readline.write_history_file(history)
+            except OSError:
+                pass
