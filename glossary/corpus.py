@@ -197,7 +197,7 @@ def read_document(path: str | Path, lang: str | None = None) -> Document:
     if path.suffix.lower() in HTML_SUFFIXES or _looks_html(text[:2000]):
         text, layout = _html_layout(text)
     else:
-        layout = _text_layout(text)
+        layout = _text_layout(text, markdown=path.suffix.lower() == ".md")
     if not layout.blocks:
         raise BadFileError(path, "no article text left after removing boilerplate")
     return _build_document(str(path), text, layout, lang)
@@ -237,6 +237,7 @@ AUTONYM_LANG = {
     "Čeština": "cs", "Česky": "cs", "Svenska": "sv", "Deutsch": "de", "Tiếng Việt": "vi",
 }  # fmt: skip
 LINE_RE = re.compile(r"[^\r\n]+")
+MARKDOWN_RE = re.compile(r"#{1,6}\s+|>\s?|[*+-]\s+")
 
 
 def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
@@ -247,11 +248,21 @@ def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _text_layout(text: str) -> _Layout:
-    """Find title, date, source URL and body lines in the vietnam.vn plain-text layout."""
+def _text_layout(text: str, markdown: bool = False) -> _Layout:
+    """Find title, date, source URL and body lines in the vietnam.vn plain-text layout.
+
+    Other plain text works too: a line is a paragraph, except that a line running on in
+    lower case continues the one before (hard-wrapped text); Markdown markers are skipped.
+    """
     lines = []
+    heading = None  # a Markdown "# Title" on the first line
     for m in LINE_RE.finditer(text):
         s, e = _stripped(text, m.start(), m.end())
+        if markdown and s < e:
+            marker = MARKDOWN_RE.match(text, s, e)
+            if marker and not lines and marker.group().startswith("# "):
+                heading = len(lines)
+            s = marker.end() if marker else s
         if s < e:
             lines.append((s, e, text[s:e]))
     layout = _Layout(blocks=[])
@@ -266,6 +277,8 @@ def _text_layout(text: str) -> _Layout:
             title_i = first
     elif date_i is not None and date_i > 0 and not _is_furniture(top[date_i - 1]):
         title_i = date_i - 1
+    elif heading is not None:
+        title_i = heading
     if date_i is not None:
         day, month, year = (int(g) for g in DATE_LINE_RE.match(top[date_i]).groups())
         with contextlib.suppress(ValueError):  # 31/02: no date rather than a wrong one
@@ -297,6 +310,15 @@ def _text_layout(text: str) -> _Layout:
         # the line after either is the photo's caption.
         if IMAGE_RE.match(line) or (layout.title and line == layout.title):
             caption_next = True
+            continue
+        previous = layout.blocks[-1] if len(layout.blocks) > (title_i is not None) else None
+        if (
+            previous
+            and line[0].islower()
+            and text[previous[1] - 1] not in ".!?:;…"
+            and text.count("\n", previous[1], s) == 1
+        ):
+            layout.blocks[-1] = (previous[0], e, previous[2] or bool(CAPTION_RE.search(line)))
             continue
         layout.blocks.append((s, e, caption_next or bool(CAPTION_RE.search(line))))
         caption_next = False

@@ -480,3 +480,35 @@ def test_cli_read_bad_arguments_give_one_line(tmp_path):
         assert run.returncode == 2
         assert message in run.stderr and len(run.stderr.strip().splitlines()) == 1
         assert "Traceback" not in run.stderr
+
+
+def test_hard_wrapped_markdown_and_crlf_text(tmp_path):
+    md = tmp_path / "wrapped.md"
+    md.write_text(
+        "# Massemobilisering i Quang Nam\n\n"
+        "Den provinsielle partikomiteen holdt en konferanse for å\n"
+        "gjennomgå massemobiliseringsarbeidet i 2023 og sette nye mål\n"
+        "for året som kommer.\n\n"
+        "- Provinsielt politi og provinsiell militærkommando\n",
+        encoding="utf-8",
+    )
+    doc = read_document(md)
+    assert doc.title == "Massemobilisering i Quang Nam"
+    assert [p.text.split()[0] for p in doc.paragraphs] == [
+        "Massemobilisering",
+        "Den",
+        "Provinsielt",
+    ]
+    assert doc.sentences[1].text.endswith("for året som kommer.")  # one sentence over 3 lines
+    crlf = tmp_path / "windows.txt"
+    crlf.write_bytes(
+        "Vietnam.vn - Nền tảng quảng bá Việt Nam\r\n\r\nPartikomiteen samles\r\n\r\n"
+        "Việt NamViệt Nam07/01/2025\r\n\r\nDen provinsielle partikomiteen holdt en konferanse "
+        "i 2023.\r\nKilde: https://example.org/a.html\r\n".encode()
+    )
+    doc = read_document(crlf)
+    assert (doc.title, doc.date, doc.url) == ("Partikomiteen samles", "2025-01-07",
+                                              "https://example.org/a.html")  # fmt: skip
+    assert [p.text for p in doc.paragraphs][
+        -1
+    ] == "Den provinsielle partikomiteen holdt en konferanse i 2023."
