@@ -16,7 +16,6 @@ from glossary.errors import UsageError
 from glossary.lookup import (
     STATUS_RANK,
     LookupIndex,
-    bucket,
     build_index,
     normalize,
     token_spans,
@@ -66,21 +65,19 @@ def find_terms(index: LookupIndex, text: str, lang: str) -> list[Occurrence]:
     found: list[Occurrence] = []
     i = 0
     while i < len(spans):
-        keys = {bucket(t) for t in index.lemmas_of(toks[i])}
         best: tuple[int, int, int] | None = None  # (length, exactness, -rank) to maximise
         best_entry = -1
-        for key in keys:
-            for e in index.by_first.get(key, ()):
-                _, e_lang, _, status, role = index.entries[e]
-                if e_lang != lang or role != "term" or status == "rejected":
-                    continue
-                n = len(index.entry_tokens[e])
-                if i + n > len(spans) or not _matches_at(index, toks, i, e):
-                    continue
-                exact = tuple(toks[i : i + n]) == index.entry_tokens[e]
-                score = (n, int(exact), -STATUS_RANK.get(status, 9))
-                if best is None or score > best:
-                    best, best_entry = score, e
+        for e, position in sorted(index.candidates(toks[i])):
+            _, e_lang, _, status, role = index.entries[e]
+            if position or e_lang != lang or role != "term" or status == "rejected":
+                continue
+            n = len(index.entry_tokens[e])
+            if i + n > len(spans) or not _matches_at(index, toks, i, e):
+                continue
+            exact = tuple(toks[i : i + n]) == index.entry_tokens[e]
+            score = (n, int(exact), -STATUS_RANK.get(status, 9))
+            if best is None or score > best:
+                best, best_entry = score, e
         if best is None:
             i += 1
             continue

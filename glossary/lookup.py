@@ -13,6 +13,7 @@ import os
 import pickle
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 from glossary.errors import StoreError, UsageError
 from glossary.models import KNOWN_LANGS, SOURCE_LANG, Glossary
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 QUOTES = "«»“”„\"'’‘‚‹›"
 _EDGE = QUOTES + " .,;:!?()[]{}…–—-/"
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -74,9 +75,10 @@ def tokens_match(a: str, b: str) -> bool:
     return max(len(a), len(b)) - shared <= MAX_SUFFIX
 
 
-def bucket(token: str) -> str:
-    """Index key of a folded token: any two tokens that can match share it."""
-    return token[:4]
+def stem_prefix(token: str) -> str:
+    """The prefix every token matching this one starts with (see tokens_match)."""
+    # A match shares >= 4 characters and leaves <= MAX_SUFFIX unshared in the longer token.
+    return token[: min(len(token), max(4, len(token) - MAX_SUFFIX))]
 
 
 # ---------------------------------------------------------------- results
@@ -135,8 +137,8 @@ class LookupIndex:
     entry_lemmas: list[tuple[str, ...]] = field(default_factory=list)
     by_norm: dict[str, list[int]] = field(default_factory=dict)
     by_fold: dict[str, list[int]] = field(default_factory=dict)
-    by_first: dict[str, list[int]] = field(default_factory=dict)
-    by_token: dict[str, list[int]] = field(default_factory=dict)
+    vocab: list[str] = field(default_factory=list)  # sorted folded tokens and lemmas
+    vocab_uses: list[tuple[tuple[int, int], ...]] = field(default_factory=list)  # (entry, position)
     forms: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> folded form -> lemma
     fuzzy_keys: list[str] = field(default_factory=list)
     fuzzy_entries: list[list[int]] = field(default_factory=list)
@@ -145,6 +147,19 @@ class LookupIndex:
     def langs(self) -> list[str]:
         """Languages that have searchable entries."""
         return sorted({e[1] for e in self.entries})
+
+    def candidates(self, token: str) -> set[tuple[int, int]]:
+        """(entry, position) of every entry token that may be a form of this folded token."""
+        found: set[tuple[int, int]] = set()
+        for form in self.lemmas_of(token):
+            prefix = stem_prefix(form)
+            at = bisect_left(self.vocab, prefix)
+            while at < len(self.vocab) and self.vocab[at].startswith(prefix):
+                # Testing each distinct word once prunes most entries before the phrase check.
+                if tokens_match(form, self.vocab[at]):
+                    found.update(self.vocab_uses[at])
+                at += 1
+        return found
 
     def lemmas_of(self, token: str) -> set[str]:
         """Lemmas of a folded token in every language of the glossary, the token included."""
@@ -248,6 +263,7 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
             index.forms[lang] = _harvest_forms(lang, sorted(words))
 
     fuzzy: dict[str, list[int]] = {}
+    uses: dict[str, set[tuple[int, int]]] = {}
     for i, (_, lang, text, _, _) in enumerate(index.entries):
         norm = normalize(text)
         folded = fold(norm)
@@ -260,34 +276,37 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
         index.entry_lemmas.append(lemmas)
         index.by_norm.setdefault(norm, []).append(i)
         index.by_fold.setdefault(folded, []).append(i)
-        if toks:
-            for key in {bucket(toks[0]), bucket(lemmas[0])}:
-                index.by_first.setdefault(key, []).append(i)
-        for key in {bucket(t) for t in toks} | {bucket(t) for t in lemmas}:
-            index.by_token.setdefault(key, []).append(i)
+        for k, (tok, lemma) in enumerate(zip(toks, lemmas, strict=True)):
+            uses.setdefault(tok, set()).add((i, k))
+            uses.setdefault(lemma, set()).add((i, k))
         fuzzy.setdefault(folded, []).append(i)
     index.fuzzy_keys = list(fuzzy)
     index.fuzzy_entries = list(fuzzy.values())
+    index.vocab = sorted(uses)
+    index.vocab_uses = [tuple(sorted(uses[t])) for t in index.vocab]
     return index
 
 
 # ---------------------------------------------------------------- matching
-def _tokens_equivalent(
-    index: LookupIndex, q: str, q_lemmas: set[str], e: str, e_lemma: str
+def match_tokens(
+    index: LookupIndex,
+    query: Sequence[str],
+    entry: int,
+    at: int = 0,
+    query_lemmas: Sequence[set[str]] | None = None,
 ) -> bool:
-    return q == e or e_lemma in q_lemmas or tokens_match(q, e)
-
-
-def match_tokens(index: LookupIndex, query: Sequence[str], entry: int, at: int = 0) -> bool:
     """Whether folded query tokens are forms of the entry's tokens starting at position at."""
     toks = index.entry_tokens[entry]
     lemmas = index.entry_lemmas[entry]
     if at + len(query) > len(toks):
         return False
-    return all(
-        _tokens_equivalent(index, q, index.lemmas_of(q), toks[at + k], lemmas[at + k])
-        for k, q in enumerate(query)
-    )
+    if query_lemmas is None:
+        query_lemmas = [index.lemmas_of(q) for q in query]
+    for k, q in enumerate(query):
+        e = toks[at + k]
+        if not (q == e or lemmas[at + k] in query_lemmas[k] or tokens_match(q, e)):
+            return False
+    return True
 
 
 def validate_lang(lang: str | None, what: str = "--lang") -> str | None:
@@ -353,26 +372,19 @@ def lookup(
         if visible(i):
             offer(i, SCORES["no diacritics"], "no diacritics")
     if q_toks:
-        first_keys = {bucket(t) for t in index.lemmas_of(q_toks[0])}
-        for key in first_keys:
-            for i in index.by_first.get(key, ()):
-                same_length = len(index.entry_tokens[i]) == len(q_toks)
-                if same_length and visible(i) and match_tokens(index, q_toks, i):
-                    offer(i, SCORES["inflected"], "inflected")
-        for key in first_keys:
-            for i in index.by_token.get(key, ()):
-                n = len(index.entry_tokens[i])
-                if (
-                    n <= len(q_toks)
-                    or index.entries[i][0] in best
-                    and best[index.entries[i][0]][0] >= 0.9
-                ):
-                    continue
-                if visible(i) and any(
-                    match_tokens(index, q_toks, i, at) for at in range(n - len(q_toks) + 1)
-                ):
-                    offer(i, SCORES["part of term"] + 0.1 * len(q_toks) / n, "part of term")
-    if fuzzy and len(folded) >= 4:
+        q_lemmas = [index.lemmas_of(q) for q in q_toks]
+        for i, at in sorted(index.candidates(q_toks[0])):
+            n = len(index.entry_tokens[i])
+            if n < len(q_toks) or not visible(i):
+                continue
+            if not match_tokens(index, q_toks, i, at, q_lemmas):
+                continue
+            if n == len(q_toks):
+                offer(i, SCORES["inflected"], "inflected")
+            else:
+                offer(i, SCORES["part of term"] + 0.1 * len(q_toks) / n, "part of term")
+    # Typo scores stay below 0.6, so they cannot enter a top list already full of better hits.
+    if fuzzy and len(folded) >= 4 and sum(v[0] > 0.6 for v in best.values()) < limit:
         from rapidfuzz import fuzz, process
 
         for _, score, k in process.extract(
