@@ -7,6 +7,7 @@ Each edit sets a cell's text. The profile, HOME and TMPDIR live in a private fol
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -28,13 +29,19 @@ def prop(name, value):
 
 
 def main() -> int:
-    src, dst, edits = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve(), json.loads(sys.argv[3])
+    src, dst = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
+    edits = json.loads(sys.argv[3])
     work = Path(tempfile.mkdtemp(prefix="lo-edit-"))
     pipe = f"glossary_test_{os.getpid()}"
     env = dict(os.environ, HOME=str(work), TMPDIR=str(work))
     proc = subprocess.Popen(
         [
-            "soffice", "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
+            "soffice",
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--norestore",
+            "--nodefault",
             f"-env:UserInstallation={(work / 'profile').as_uri()}",
             f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
         ],  # fmt: skip
@@ -69,10 +76,9 @@ def main() -> int:
             dst.as_uri(), (prop("FilterName", "Calc MS Excel 2007 XML"), prop("Overwrite", True))
         )
         doc.close(True)
-        try:
+        # The bridge drops as soffice exits, which raises here.
+        with contextlib.suppress(Exception):
             desktop.terminate()
-        except Exception:  # noqa: BLE001 - the bridge drops as soffice exits
-            pass
         return 0
     finally:
         try:

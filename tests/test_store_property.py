@@ -1,0 +1,144 @@
+"""Property: whatever a reviewer does in the workbook, re-alignment and reload lose none of it."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from glossary import store
+from glossary.errors import ValidationError
+from glossary.models import TERM_STATUSES, ConceptEntry, ContextEntry, Glossary, TermEntry
+
+DATA = Path(__file__).parent / "data" / "store"
+LANGS = ("nb", "nl", "cs", "sv", "fr")
+LETTERS = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    "ạảãàáâậầấẩẫăắằặẳẵđĐêếềệểễôồốộổỗơờớợởỡưừứựửữ"
+    "čďěňřšťůžýČŘŠŽ«»’éèçœ=+-'\u00a0 "
+)
+text = st.text(alphabet=LETTERS, min_size=1, max_size=24).filter(lambda s: s.strip())
+note_text = st.text(alphabet=LETTERS + "\n", max_size=40)
+
+
+def proposal() -> Glossary:
+    raw = json.loads((DATA / "proposal.json").read_text(encoding="utf-8"))
+    return Glossary(
+        concepts=[ConceptEntry(**c) for c in raw["concepts"]],
+        terms=[TermEntry(**t, source="glossary align (test)") for t in raw["terms"]],
+        contexts=[ContextEntry(**c) for c in raw["contexts"]],
+        about=raw["about"],
+    )
+
+
+edit = st.one_of(
+    st.tuples(st.just("status"), st.integers(0, 99), st.sampled_from(TERM_STATUSES)),
+    st.tuples(st.just("note"), st.integers(0, 99), note_text),
+    st.tuples(st.just("term"), st.integers(0, 99), text),
+    st.tuples(st.just("move"), st.integers(0, 99), st.integers(0, 3)),
+    st.tuples(st.just("add"), st.integers(0, 3), st.tuples(st.sampled_from(LANGS), text)),
+    st.tuples(
+        st.just("concept"),
+        st.integers(0, 3),
+        st.tuples(st.sampled_from(["en", "definition"]), text),
+    ),
+    st.tuples(st.just("sort"), st.just(0), st.just(0)),
+)
+new_terms = st.lists(st.tuples(st.integers(0, 3), st.sampled_from(LANGS), text), max_size=4)
+
+
+def apply_edits(path: Path, edits) -> None:
+    """Make the edits in the workbook as a reviewer would, cell by cell."""
+    wb = openpyxl.load_workbook(path)
+    terms, concepts = wb["Terms"], wb["Concepts"]
+    cols = {c.value: c.column for c in terms[1]}
+    ids = [concepts.cell(row=r, column=1).value for r in range(2, concepts.max_row + 1)]
+    for op, a, b in edits:
+        n = terms.max_row - 1
+        row = 2 + a % n if n else None
+        if op == "status":
+            terms.cell(row=row, column=cols["status"]).value = b
+        elif op == "note":
+            terms.cell(row=row, column=cols["note"]).value = b
+        elif op == "term":
+            terms.cell(row=row, column=cols["term"]).value = b
+        elif op == "move":
+            terms.cell(row=row, column=cols["concept_id"]).value = ids[b]
+        elif op == "add":
+            lang, term = b
+            terms.append(
+                {
+                    cols["concept_id"]: ids[a],
+                    cols["lang"]: lang,
+                    cols["term"]: term,
+                    cols["status"]: "preferred",
+                }
+            )
+        elif op == "concept":
+            field, value = b
+            column = [c.value for c in concepts[1]].index(field) + 1
+            concepts.cell(row=2 + a, column=column).value = value
+        elif op == "sort":
+            rows = [[c.value for c in r] for r in terms.iter_rows(min_row=2)]
+            for r, values in enumerate(reversed(rows), start=2):
+                for c, value in enumerate(values, start=1):
+                    terms.cell(row=r, column=c).value = value
+    wb.save(path)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    edits=st.lists(edit, max_size=8),
+    extra=new_terms,
+)
+def test_random_reviewer_edits_survive_realignment(edits, extra):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "terms.xlsx"
+        store.update(path, proposal())
+        apply_edits(path, edits)
+        nxt = proposal()
+        nxt.terms = [replace(t, confidence=0.5, frequency=t.frequency + 1) for t in nxt.terms]
+        ids = [c.concept_id for c in nxt.concepts]
+        nxt.terms += [TermEntry(ids[i], lang, term, confidence=0.3) for i, lang, term in extra]
+
+        problems = store.validate_file(path)
+        if problems:
+            before = path.read_bytes()
+            with pytest.raises(ValidationError):
+                store.update(path, nxt)
+            assert path.read_bytes() == before  # an invalid workbook is never written
+            return
+
+        reviewed = store.load(path)
+        store.update(path, nxt)
+        assert store.validate_file(path) == []
+        after = store.load(path)
+
+        kept = {(t.concept_id, t.lang, t.term, t.status, t.note) for t in after.terms}
+        for t in reviewed.terms:
+            assert (t.concept_id, t.lang, t.term, t.status, t.note) in kept
+            last = reviewed.machine.get("term:" + t.row_id)
+            machine_row = (
+                t.status == "proposed"
+                and last is not None
+                and (last.concept_id, last.lang, last.term) == (t.concept_id, t.lang, t.term)
+            )
+            if not machine_row:  # the reviewer's: not even re-scored
+                assert t in after.terms
+        assert after.concepts == reviewed.concepts
+        # every machine proposal is either in the workbook or was claimed by a reviewer's edit
+        keys = {store.term_key(t.concept_id, t.lang, t.term) for t in after.terms}
+        origins = {
+            store.term_key(m.concept_id, m.lang, m.term)
+            for m in reviewed.machine.values()
+            if isinstance(m, TermEntry)
+        }
+        for p in nxt.terms:
+            k = store.term_key(p.concept_id, p.lang, p.term)
+            assert k in keys or k in origins
