@@ -310,7 +310,7 @@ def validate_command(
 def main() -> None:
     """Entry point: run the app and turn user-fixable errors into one line and exit code 2."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except GlossaryError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
@@ -337,6 +337,8 @@ def main() -> None:
             soft_wrap=True,
         )
         sys.exit(3)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":
