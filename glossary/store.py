@@ -10,6 +10,7 @@ machine output.
 from __future__ import annotations
 
 import contextlib
+import copy
 import csv
 import datetime as dt
 import hashlib
@@ -966,6 +967,21 @@ class _Styles:
         self.derived = Font(italic=True, color="808080")
         self.title = Font(bold=True, size=14)
         self.bold = Font(bold=True)
+        self._templates: dict[str, object] = {}
+
+    def of(self, ws, column: str):
+        """The style of a data column's cells, worked out once (styling each cell is slow)."""
+        from openpyxl.cell import WriteOnlyCell
+
+        if column not in self._templates:
+            cell = WriteOnlyCell(ws)
+            cell.alignment = self.wrap if column in _WRAPPED else self.top
+            if column == "vi":
+                cell.font = self.derived
+            elif column == "confidence":
+                cell.number_format = "0.00"
+            self._templates[column] = cell._style
+        return self._templates[column]
 
 
 def _cell(ws, value, styles: _Styles, column: str | None = None):
@@ -977,14 +993,8 @@ def _cell(ws, value, styles: _Styles, column: str | None = None):
         cell.data_type = "s"
     else:
         cell = WriteOnlyCell(ws, value=value)
-    if column in _WRAPPED:
-        cell.alignment = styles.wrap
-    elif column is not None:
-        cell.alignment = styles.top
-    if column == "vi":
-        cell.font = styles.derived
-    elif column == "confidence":
-        cell.number_format = "0.00"
+    if column is not None:
+        cell._style = copy.copy(styles.of(ws, column))
     return cell
 
 
