@@ -114,6 +114,145 @@ def _document_json(doc) -> dict:
 
 
 # ---------------------------------------------------------------- lookup / check / export
+@app.command("candidates")
+def candidates_command(
+    corpus: list[str] = CORPUS_ARGUMENT,
+    lang: str | None = typer.Option(None, "--lang", "-l", help="Show only this language."),
+    doc_lang: str | None = typer.Option(
+        None, "--doc-lang", help="Language of every document, not detected."
+    ),
+    top: int = typer.Option(30, "--top", "-n", help="Candidates per language (0: all)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List candidate terms per language, ranked by termhood, with their surface forms.
+
+    Example:
+
+        glossary candidates seeds/ --lang nb --top 20
+
+        glossary candidates seeds/ --json > candidates.json
+    """
+    from glossary.corpus import check_lang, read_corpus
+    from glossary.extract import extract_candidates
+
+    if lang:
+        lang = check_lang(lang)
+    result = read_corpus(corpus, lang=doc_lang)
+    print_skipped(result)
+    ranked = extract_candidates(result.documents, lang=lang)
+    by_lang: dict[str, list] = {}
+    for cand in ranked:
+        by_lang.setdefault(cand.lang, []).append(cand)
+    shown = [c for cands in by_lang.values() for c in (cands[:top] if top > 0 else cands)]
+    if as_json:
+        print_json(
+            [
+                {
+                    "lang": c.lang,
+                    "key": c.key,
+                    "forms": list(c.forms),
+                    "freq": c.freq,
+                    "score": c.score,
+                    "docs": list(c.docs),
+                    "kind": c.kind,
+                    "contexts": [x.sentence for x in c.contexts],
+                }
+                for c in shown
+            ]
+        )
+        return
+    from rich.table import Table
+
+    for code, cands in by_lang.items():
+        table = Table(title=f"{code}: {len(cands)} candidates", title_justify="left")
+        for column in ("score", "freq", "kind", "term", "other forms"):
+            table.add_column(column, overflow="fold")
+        for c in cands[:top] if top > 0 else cands:
+            others = ", ".join(c.forms[1:4]) + (" ..." if len(c.forms) > 4 else "")
+            table.add_row(f"{c.score:.2f}", str(c.freq), c.kind, c.form, others)
+        out.print(table)
+
+
+@app.command("align")
+def align_command(
+    corpus: list[str] = CORPUS_ARGUMENT,
+    glossary: Path = GLOSSARY_OPTION,
+    concepts: Optional[Path] = typer.Option(
+        None, "--concepts", "-c", help="Concept list (CSV/TSV/XLSX: concept_id, vi[, en, kind])."
+    ),
+    model: Optional[str] = typer.Option(
+        None, "--model", "-m", help="sentence-transformers model: hub id or local folder.",
+        envvar="GLOSSARY_MODEL",
+    ),
+    cache_dir: Optional[Path] = typer.Option(
+        None, "--cache-dir", help="Embedding cache folder.", envvar="GLOSSARY_CACHE"
+    ),
+    min_confidence: float = typer.Option(
+        0.5, "--min-confidence", help="Leave out proposals below this confidence (0-1)."
+    ),
+    no_discover: bool = typer.Option(
+        False, "--no-discover", help="Do not propose new concepts beyond the concept list."
+    ),
+    doc_lang: str | None = typer.Option(
+        None, "--lang", "-l", help="Language of every document, not detected."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
+    force: bool = typer.Option(False, "--force", help="Write even if the workbook looks open."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Align the terms of a corpus into concepts keyed to Vietnamese, and merge them into the glossary.
+
+    Reviewed rows (any status but 'proposed') and edited cells are never changed.
+
+    Example:
+
+        glossary align seeds/ --glossary terms.xlsx
+
+        glossary align new-articles/ -g terms.xlsx --concepts concepts.csv --dry-run
+
+        glossary align seeds/ -g /tmp/discovery.xlsx --model ~/models/LaBSE --json
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from glossary.pipeline import run_align
+
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=err, transient=True, disable=as_json,
+    ) as bar:
+        task = bar.add_task("embedding", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        run = run_align(
+            corpus, glossary, concepts_file=concepts, model=model, cache_dir=cache_dir,
+            lang=doc_lang, min_confidence=min_confidence, discover_new=not no_discover,
+            dry_run=dry_run, force=force, progress=progress,
+        )
+    if not as_json:
+        print_skipped(run.corpus)
+    data = run.to_dict()
+    if as_json:
+        print_json(data)
+        return
+    counts = run.report.counts
+    per_lang = ", ".join(f"{k} {v}" for k, v in data["terms_per_language"].items())
+    seconds = ", ".join(f"{k} {v:.1f}s" for k, v in data["seconds"].items())
+    out.print(
+        f"{data['documents']} documents, {data['candidates']} candidates -> "
+        f"{data['concepts']} concepts ({data['new_concepts']} new proposals)",
+        highlight=False,
+    )
+    out.print(f"terms per language: {per_lang}", highlight=False)
+    out.print(
+        f"{'would change' if dry_run else 'merged into ' + str(glossary)}: "
+        + ", ".join(f"{v} {k}" for k, v in counts.items()),
+        highlight=False,
+    )
+    out.print(f"time: {seconds} (model {data['model_seconds']:.1f}s)", highlight=False)
+
+
 QUERY_ARGUMENT = typer.Argument(None, help="Term in any language; none: a prompt.")
 CHECK_FILE_ARGUMENT = typer.Argument(..., help="Translated text file (UTF-8) to check.")
 IMPORT_FILE_ARGUMENT = typer.Argument(..., help="TBX or CSV termbase to bring in.")

@@ -1,0 +1,525 @@
+"""Cross-lingual alignment: candidate terms of several languages become concepts keyed to Vietnamese.
+
+Evidence per (concept, language, term): similarity of the term to the concept's Vietnamese term and
+English gloss, corrected for hubness (CSLS); agreement with the terms chosen in the other languages;
+string evidence (codes, numbers, cognates, untranslated English); and the term's own termhood.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from glossary.models import Candidate, ConceptEntry, ContextEntry, Glossary, TermEntry
+
+ProgressFn = Callable[[str, int, int], None]
+
+CSLS_K = 8  # neighbourhood size for the hubness correction
+MAX_VARIANTS = 3  # terms per concept and language
+DEFAULT_MIN_CONFIDENCE = 0.5
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One term proposed for one concept in one language, with its evidence."""
+
+    concept_id: str
+    lang: str
+    candidate: Candidate
+    term: str
+    confidence: float
+    evidence: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class AlignResult:
+    """The proposed glossary and what it took."""
+
+    glossary: Glossary
+    proposals: list[Proposal]
+    new_concepts: list[str]
+    stats: dict[str, object]
+
+
+# ---------------------------------------------------------------- small helpers
+def _fold(text: str) -> str:
+    """Casefold and strip diacritics (đ -> d) for string evidence."""
+    text = unicodedata.normalize("NFKD", text.casefold().replace("đ", "d"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _anchors(text: str) -> set[str]:
+    """Exact anchors in a text: document codes, numbers, all-caps abbreviations."""
+    found = set(re.findall(r"\d+-[A-ZĐa-zđ]+(?:/[A-Za-z]+)?", text))
+    found |= set(re.findall(r"\b\d+\b", text))
+    found |= set(re.findall(r"\b[A-ZĐ]{2,6}\b", text))
+    return {_fold(a) for a in found}
+
+
+def _string_similarity(term: str, gloss: str) -> float:
+    """Cognate / untranslated-English evidence: fuzzy similarity of folded strings, 0..1."""
+    if not gloss:
+        return 0.0
+    from rapidfuzz import fuzz
+
+    a, b = _fold(term), _fold(gloss)
+    return fuzz.ratio(a, b) / 100.0
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def csls(sim: np.ndarray, k: int = CSLS_K) -> np.ndarray:
+    """Cross-domain similarity local scaling of a (rows x cols) cosine matrix."""
+    if sim.size == 0:
+        return sim
+    k_rows = min(k, sim.shape[1])
+    k_cols = min(k, sim.shape[0])
+    r_rows = np.sort(sim, axis=1)[:, -k_rows:].mean(axis=1, keepdims=True)
+    r_cols = np.sort(sim, axis=0)[-k_cols:, :].mean(axis=0, keepdims=True)
+    return 2 * sim - r_rows - r_cols
+
+
+def topk_blockwise(a: np.ndarray, b: np.ndarray, k: int, block: int = 2048):
+    """Indices and similarities of the k most similar rows of b for each row of a.
+
+    Works block by block, so memory stays O(block * len(b)) instead of O(len(a) * len(b)).
+    """
+    k = max(1, min(k, len(b)))
+    idx = np.zeros((len(a), k), dtype=np.int64)
+    val = np.zeros((len(a), k), dtype=np.float32)
+    for start in range(0, len(a), block):
+        sim = a[start : start + block] @ b.T
+        part = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        part_val = np.take_along_axis(sim, part, axis=1)
+        order = np.argsort(-part_val, axis=1)
+        idx[start : start + block] = np.take_along_axis(part, order, axis=1)
+        val[start : start + block] = np.take_along_axis(part_val, order, axis=1)
+    return idx, val
+
+
+# ---------------------------------------------------------------- concept queries
+def gloss_variants(en: str) -> list[str]:
+    """The alternatives of an English gloss: "(local) government / authorities" -> 2 queries."""
+    base = re.sub(r"\([^)]*\)", " ", en or "")
+    parts = [re.sub(r"\s+", " ", p).strip(" ,;") for p in base.split("/")]
+    return [p for p in parts if p] or ([en.strip()] if en and en.strip() else [])
+
+
+@dataclass
+class _Queries:
+    """Vectors for each concept: its Vietnamese term and the alternatives of its gloss."""
+
+    vi: np.ndarray  # (concepts, dim)
+    alternatives: list[np.ndarray]  # per concept: (n_alternatives, dim), may be empty
+    gloss_tokens: np.ndarray  # shortest gloss alternative's token count (0 when none)
+
+
+def _encode_queries(concepts: Sequence[ConceptEntry], embed) -> _Queries:
+    vi_texts = [c.vi or c.en or c.concept_id for c in concepts]
+    alts = [gloss_variants(c.en) for c in concepts]
+    flat = [a for group in alts for a in group]
+    vi = embed(vi_texts)
+    flat_vec = embed(flat) if flat else np.zeros((0, vi.shape[1]), dtype=np.float32)
+    out, pos = [], 0
+    for group in alts:
+        out.append(flat_vec[pos : pos + len(group)])
+        pos += len(group)
+    tokens = np.array([min((len(a.split()) for a in g), default=0) for g in alts])
+    return _Queries(vi, out, tokens)
+
+
+def _concept_similarity(vectors: np.ndarray, queries: _Queries) -> np.ndarray:
+    """Cosine of each candidate to each concept: the mean of the Vietnamese similarity and the
+    best gloss-alternative similarity (the Vietnamese one alone when there is no gloss)."""
+    vi_sim = vectors @ queries.vi.T
+    sim = vi_sim.copy()
+    for j, alt in enumerate(queries.alternatives):
+        if len(alt):
+            sim[:, j] = (vi_sim[:, j] + (vectors @ alt.T).max(axis=1)) / 2
+    return sim
+
+
+# ---------------------------------------------------------------- keyed assignment
+LENGTH_PENALTY = 0.05  # per unit of |log((term tokens + 1) / (gloss tokens + 1))|
+NEST_EPSILON = 0.03  # a shorter, independently used sub-term wins when this close
+COGNATE_BONUS = 0.05
+
+
+def _sub_terms(candidates: Sequence[Candidate]) -> dict[int, list[int]]:
+    """For each candidate, the candidates whose key is a contiguous part of its key."""
+    position = {c.key: i for i, c in enumerate(candidates)}
+    subs: dict[int, list[int]] = {}
+    for i, cand in enumerate(candidates):
+        tokens = cand.key.split(" ")
+        found = []
+        for size in range(1, len(tokens)):
+            for start in range(len(tokens) - size + 1):
+                j = position.get(" ".join(tokens[start : start + size]))
+                if j is not None:
+                    found.append(j)
+        if found:
+            subs[i] = found
+    return subs
+
+
+def _best_in_column(score: np.ndarray, j: int, subs, freq: np.ndarray) -> int:
+    """The top candidate for concept j, trimmed to a shorter sub-term used on its own when
+    that scores nearly as well (span errors are the commonest mistake)."""
+    i = int(np.argmax(score[:, j]))
+    while True:
+        shorter = [
+            s
+            for s in subs.get(i, ())
+            if score[s, j] >= score[i, j] - NEST_EPSILON and freq[s] > freq[i]
+        ]
+        if not shorter:
+            return i
+        i = max(shorter, key=lambda s: score[s, j])
+
+
+def _cognate(term: str, glosses: Sequence[str]) -> float:
+    return max((_string_similarity(term, g) for g in glosses), default=0.0)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Maps evidence to a probability that a proposal is right (logistic)."""
+
+    bias: float = -3.3
+    score: float = 14.0
+    margin: float = 8.0
+    consistency: float = 2.0
+
+    def confidence(self, score: float, margin: float, consistency: float) -> float:
+        z = self.bias + self.score * score + self.margin * margin + self.consistency * consistency
+        return sigmoid(z)
+
+
+CALIBRATION = Calibration()
+
+
+def assign_keyed(
+    by_lang: dict[str, list[Candidate]],
+    vectors: dict[str, np.ndarray],
+    concepts: Sequence[ConceptEntry],
+    queries: _Queries,
+    rejected: frozenset[tuple[str, str, str]] = frozenset(),
+) -> list[Proposal]:
+    """For each concept and language, the best candidate with a calibrated confidence."""
+    picks: dict[str, dict[int, tuple[int, float, float]]] = {}
+    for lang, cands in by_lang.items():
+        if not cands:
+            continue
+        vec = vectors[lang]
+        sim = _concept_similarity(vec, queries)
+        score = csls(sim)
+        n_tokens = np.array([len(c.form.split()) for c in cands])
+        gloss_tokens = np.where(queries.gloss_tokens > 0, queries.gloss_tokens, 1)
+        score -= LENGTH_PENALTY * np.abs(
+            np.log((n_tokens[:, None] + 1) / (gloss_tokens[None, :] + 1))
+        )
+        for j, concept in enumerate(concepts):
+            glosses = gloss_variants(concept.en)
+            if not glosses:
+                continue
+            top = np.argsort(-score[:, j])[:10]
+            for i in top:
+                cog = _cognate(cands[i].form, glosses)
+                if cog >= 0.7:
+                    score[i, j] += COGNATE_BONUS * (cog - 0.7) / 0.3
+        for j, concept in enumerate(concepts):
+            for i in np.argsort(-score[:, j])[:20]:
+                if (concept.concept_id, lang, cands[i].form) in rejected:
+                    score[i, j] = -np.inf
+        freq = np.array([c.freq for c in cands])
+        subs = _sub_terms(cands)
+        chosen = {}
+        for j in range(len(concepts)):
+            i = _best_in_column(score, j, subs, freq)
+            column = np.sort(score[:, j])[::-1]
+            runner_up = column[1] if len(column) > 1 and column[0] == score[i, j] else column[0]
+            chosen[j] = (i, float(score[i, j]), float(score[i, j] - runner_up))
+        # A term renders one concept: keep it only where it scores best.
+        owner: dict[int, int] = {}
+        for j, (i, s, _m) in chosen.items():
+            if i not in owner or s > chosen[owner[i]][1]:
+                owner[i] = j
+        picks[lang] = {j: v for j, v in chosen.items() if owner[v[0]] == j}
+
+    proposals = []
+    for lang, chosen in picks.items():
+        cands, vec = by_lang[lang], vectors[lang]
+        for j, (i, s, margin) in chosen.items():
+            others = [
+                vectors[other][picks[other][j][0]]
+                for other in picks
+                if other != lang and j in picks[other]
+            ]
+            consistency = float(np.mean([vec[i] @ o for o in others])) if others else 0.0
+            conf = CALIBRATION.confidence(s, margin, consistency)
+            proposals.append(
+                Proposal(
+                    concept_id=concepts[j].concept_id,
+                    lang=lang,
+                    candidate=cands[i],
+                    term=cands[i].form,
+                    confidence=round(conf, 3),
+                    evidence={
+                        "score": round(s, 4),
+                        "margin": round(margin, 4),
+                        "consistency": round(consistency, 4),
+                        "similarity": round(
+                            float(_concept_similarity(vec[i : i + 1], _slice(queries, j))[0, 0]), 4
+                        ),
+                    },
+                )
+            )
+    return proposals
+
+
+def _slice(queries: _Queries, j: int) -> _Queries:
+    return _Queries(
+        queries.vi[j : j + 1], [queries.alternatives[j]], queries.gloss_tokens[j : j + 1]
+    )
+
+
+# ---------------------------------------------------------------- discovery
+DISCOVERY_K = 10
+DISCOVERY_THRESHOLD = 0.12  # CSLS of a mutual nearest-neighbour link
+DISCOVERY_MIN_SCORE = 0.0
+MUTUAL_ONLY = False  # termhood floor for a candidate to take part
+
+
+def _mutual_links(va: np.ndarray, vb: np.ndarray, k: int = DISCOVERY_K):
+    """Mutual nearest neighbours between two languages under CSLS: (i, j, score) triples."""
+    if len(va) == 0 or len(vb) == 0:
+        return []
+    ia, sa = topk_blockwise(va, vb, k)
+    ib, sb = topk_blockwise(vb, va, k)
+    ra, rb = sa.mean(axis=1), sb.mean(axis=1)
+    csls_a = 2 * sa - ra[:, None] - rb[ia]
+    csls_b = 2 * sb - rb[:, None] - ra[ib]
+    best_a = ia[np.arange(len(va)), csls_a.argmax(axis=1)]
+    best_b = ib[np.arange(len(vb)), csls_b.argmax(axis=1)]
+    links = {}
+    for i, j in enumerate(best_a):
+        if MUTUAL_ONLY and best_b[j] != i:
+            continue
+        links[(i, int(j))] = float(csls_a[i].max())
+    if not MUTUAL_ONLY:
+        for j, i in enumerate(best_b):
+            links.setdefault((int(i), j), float(csls_b[j].max()))
+    return [(i, j, s) for (i, j), s in links.items()]
+
+
+def discover(
+    by_lang: dict[str, list[Candidate]],
+    vectors: dict[str, np.ndarray],
+    threshold: float | None = None,
+) -> list[list[tuple[str, int, float]]]:
+    """Groups of candidates that translate each other: at most one term per language each.
+
+    Links are mutual CSLS nearest neighbours between every pair of languages; they are merged
+    strongest first, and a merge that would put two terms of one language together is refused.
+    """
+    threshold = DISCOVERY_THRESHOLD if threshold is None else threshold
+    langs = sorted(lang for lang in by_lang if len(by_lang[lang]))
+    edges = []
+    for a_pos, la in enumerate(langs):
+        for lb in langs[a_pos + 1 :]:
+            for i, j, s in _mutual_links(vectors[la], vectors[lb]):
+                if s >= threshold:
+                    edges.append((s, (la, i), (lb, j)))
+    edges.sort(key=lambda e: (-e[0], e[1], e[2]))
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+    members: dict[tuple[str, int], dict[str, tuple[int, float]]] = {}
+
+    def root(node):
+        while parent.get(node, node) != node:
+            node = parent[node]
+        return node
+
+    for s, a, b in edges:
+        for node in (a, b):
+            if node not in members:
+                parent[node] = node
+                members[node] = {node[0]: (node[1], s)}
+        ra, rb = root(a), root(b)
+        if ra == rb or set(members[ra]) & set(members[rb]):
+            continue
+        parent[rb] = ra
+        members[ra].update(members.pop(rb))
+    groups = []
+    for node, group in members.items():
+        if root(node) == node and len(group) >= 2:
+            groups.append(sorted((lang, i, s) for lang, (i, s) in group.items()))
+    return groups
+
+
+# ---------------------------------------------------------------- the whole stage
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", _fold(text)).strip("_")
+    return slug[:40] or "concept"
+
+
+def _kind_of(candidates: Sequence[Candidate]) -> str:
+    kinds = {c.kind for c in candidates}
+    for kind, concept_kind in (
+        ("code", "document"),
+        ("slogan", "slogan"),
+        ("name", "organization"),
+    ):
+        if kind in kinds:
+            return concept_kind
+    return "term"
+
+
+def align(
+    candidates: Sequence[Candidate],
+    embedder,
+    concepts: Sequence[ConceptEntry] | None = None,
+    *,
+    langs: Sequence[str] | None = None,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    discover_new: bool = True,
+    known_terms: dict[str, list[str]] | None = None,
+    rejected: frozenset[tuple[str, str, str]] = frozenset(),
+    progress: Callable[[int, int], None] | None = None,
+) -> AlignResult:
+    """Align candidates into concepts keyed to Vietnamese terms (keyed and/or discovery mode)."""
+    import time
+
+    timings: dict[str, float] = {}
+    began = time.perf_counter()
+    wanted = set(langs) if langs else {c.lang for c in candidates}
+    by_lang: dict[str, list[Candidate]] = defaultdict(list)
+    for cand in candidates:
+        if cand.lang in wanted:
+            by_lang[cand.lang].append(cand)
+    texts = [c.form for lang in sorted(by_lang) for c in by_lang[lang]]
+    concepts = list(concepts or [])
+    query_texts = []
+    for c in concepts:
+        query_texts.append(c.vi or c.en or c.concept_id)
+        query_texts.extend(gloss_variants(c.en))
+    all_vectors = embedder.encode(texts + query_texts, progress=progress)
+    timings["embed"] = time.perf_counter() - began
+
+    began = time.perf_counter()
+    lookup = dict(zip(texts + query_texts, all_vectors)) if len(all_vectors) else {}
+
+    def embed(items: Sequence[str]) -> np.ndarray:
+        return np.stack([lookup[t] for t in items]) if items else np.zeros((0, 1), np.float32)
+
+    vectors = {lang: embed([c.form for c in cands]) for lang, cands in by_lang.items()}
+    proposals: list[Proposal] = []
+    if concepts:
+        queries = _encode_queries(concepts, embed)
+        proposals = [
+            p
+            for p in assign_keyed(by_lang, vectors, concepts, queries, rejected)
+            if p.confidence >= min_confidence
+        ]
+    new_concepts: list[ConceptEntry] = []
+    if discover_new:
+        taken = {(p.lang, p.candidate.key) for p in proposals}
+        rest = {
+            lang: [
+                c for c in cands if (lang, c.key) not in taken and c.score >= DISCOVERY_MIN_SCORE
+            ]
+            for lang, cands in by_lang.items()
+        }
+        rest_vectors = {lang: embed([c.form for c in cands]) for lang, cands in rest.items()}
+        used_ids = {c.concept_id for c in concepts}
+        for group in discover(rest, rest_vectors):
+            members = [rest[lang][i] for lang, i, _s in group]
+            strength = min(s for _l, _i, s in group)
+            conf = round(sigmoid(12 * (strength - DISCOVERY_THRESHOLD) - 0.5), 3)
+            if conf < min_confidence and concepts:
+                continue  # in keyed mode only confident new groups are worth a reviewer's time
+            head = next((m for m in members if m.lang in ("fr", "nl", "en")), members[0])
+            digest = hashlib.sha1(
+                "|".join(sorted(f"{m.lang}:{m.key}" for m in members)).encode()
+            ).hexdigest()[:6]
+            concept_id = f"new_{_slug(head.form)}_{digest}"
+            if concept_id in used_ids:
+                continue
+            used_ids.add(concept_id)
+            new_concepts.append(ConceptEntry(concept_id=concept_id, kind=_kind_of(members)))
+            for member in members:
+                proposals.append(
+                    Proposal(
+                        concept_id,
+                        member.lang,
+                        member,
+                        member.form,
+                        conf,
+                        {"link": round(strength, 4)},
+                    )
+                )
+    timings["align"] = time.perf_counter() - began
+    glossary = build_glossary(
+        concepts, new_concepts, proposals, getattr(embedder, "model_name", "")
+    )
+    stats = {
+        "concepts": len({p.concept_id for p in proposals}),
+        "new_concepts": len(new_concepts),
+        "terms_per_language": dict(sorted(Counter(p.lang for p in proposals).items())),
+        "seconds": {k: round(v, 2) for k, v in timings.items()},
+        "encoded_texts": getattr(embedder, "encoded", 0),
+    }
+    return AlignResult(glossary, proposals, [c.concept_id for c in new_concepts], stats)
+
+
+def build_glossary(
+    concepts: Sequence[ConceptEntry],
+    new_concepts: Sequence[ConceptEntry],
+    proposals: Sequence[Proposal],
+    model_name: str,
+) -> Glossary:
+    """The proposal as a Glossary: concepts, one proposed term row each, and their contexts."""
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    source = (
+        f"glossary align ({Path(model_name).name or model_name})"
+        if model_name
+        else "glossary align"
+    )
+    terms, contexts = [], []
+    for p in sorted(proposals, key=lambda p: (p.concept_id, p.lang, -p.confidence, p.term)):
+        cand = p.candidate
+        evidence = "; ".join(f"{k}={v}" for k, v in p.evidence.items())
+        if len(cand.forms) > 1:
+            evidence += "; forms=" + " | ".join(cand.forms[:6])
+        terms.append(
+            TermEntry(
+                concept_id=p.concept_id,
+                lang=p.lang,
+                term=p.term,
+                status="proposed",
+                confidence=p.confidence,
+                frequency=cand.freq,
+                documents="; ".join(Path(d).name for d in cand.docs),
+                context=cand.contexts[0].sentence if cand.contexts else "",
+                source=source,
+                updated=now,
+                evidence=evidence,
+            )
+        )
+        for ctx in cand.contexts:
+            contexts.append(
+                ContextEntry(
+                    p.concept_id, p.lang, p.term, Path(ctx.doc).name, ctx.start, ctx.sentence
+                )
+            )
+    return Glossary(concepts=list(concepts) + list(new_concepts), terms=terms, contexts=contexts)

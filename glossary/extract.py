@@ -1,0 +1,420 @@
+"""Candidate term extraction: n-grams with clean boundaries, codes, names, slogans; grouped and scored."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+
+from glossary.models import Candidate, Context, Document
+
+MAX_NGRAM = 7  # ordinary terms
+MAX_NAME_NGRAM = 11  # organisation names and titles ("Comité central de mobilisation de masse")
+MAX_SLOGAN_TOKENS = 40
+MAX_CONTEXTS = 3
+
+QUOTE_PAIRS = {"«": "»", "“": "”", "„": "“", '"': '"', "‹": "›", "‚": "‘"}
+QUOTES = set('«»“”„"‹›‚')
+# Words and numbers with their inner joiners: 25-NQ/TW, l'État, massa's, sosio-politiske, 37,5.
+TOKEN_RE = re.compile(
+    r"\d+(?:[.,/]\d+)*(?:-[^\W\d_]+(?:/[^\W\d_]+)?)?(?:-\w+)*"
+    r"|[^\W\d_][\w]*(?:['’][\w]+|-\w+|/\w+)*"
+    r"|[«»“”„\"‹›‚]"
+    r"|[^\w\s]"
+)
+CODE_RE = re.compile(r"^\d+-[^\W\d_]+(?:/[^\W\d_]+)?$")
+ABBREV_RE = re.compile(r"^[A-ZĐ]{2,6}$")
+HARD_BREAKS = set(".,;:!?()[]{}–—…|")
+ELISION_RE = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t)['’]", re.IGNORECASE)
+
+# Function words that may not open or close a term. The stopwords-iso lists are too broad
+# (they contain "vedoucí", "autre", "nouveau"...), so these are short closed-class lists.
+FUNCTION_WORDS = {
+    "nb": "og i på til av for med som er var en et ei den det de at å om fra har har ble blir ved "
+    "eller men så seg sin sitt sine hans hennes deres vår våre meg du han hun vi dere oss "
+    "denne dette disse hvor når hva hvem hvilke også ikke skal vil kan må bør alle hele mer mest "
+    "etter under over mellom innen uten mot gjennom hos både enn slik",
+    "sv": "och i på till av för med som är var en ett den det de att om från har hade blev blir "
+    "vid eller men så sig sin sitt sina hans hennes deras vår våra mig du han hon vi ni oss "
+    "denna detta dessa där när vad vem vilka också inte ska skall vill kan måste bör alla hela mer "
+    "mest efter under över mellan inom utan mot genom hos både än sådan",
+    "nl": "de het een en van in op te voor met door bij aan uit tot om als is zijn was waren "
+    "wordt worden werd werden dat die dit deze er ook niet maar of dan zo zich hun haar zijn hij zij "
+    "wij we ze u je ik naar over onder tussen tegen zonder na al alle meer meest heeft hebben had "
+    "kan kunnen moet moeten zal zullen wel nog",
+    "cs": "a i v ve na do z ze s se si k ke o u za po pro při od o by je jsou byl byla bylo byli "
+    "být jako aby že to ta ten ty tu té tom tím tato tento toto tyto které který která kterou "
+    "jejich jeho její jim jej ani ale nebo než tak také již už jen bez mezi nad pod před přes "
+    "podle kde kdy co jak",
+    "fr": "le la les l un une des du de d et à au aux en dans par pour sur avec sans sous entre "
+    "vers chez est sont était être a ont avait été ce cet cette ces qui que qu dont où il elle ils "
+    "elles on nous vous se s leur leurs son sa ses ne pas plus ou mais donc car comme ainsi très "
+    "tout tous toute toutes y",
+    "en": "the a an and of in on to for with by at from as is are was were be been that this "
+    "these those it its or but not which who whom their his her our we they",
+    "vi": "và của các những là có được cho với trong đã sẽ để này đó thì mà",
+}
+# Prepositions that may open a temporal or adverbial term ("dans les temps à venir").
+OPENERS = {
+    "cs": {"v", "ve"},
+    "fr": {"dans"},
+    "nl": {"de", "het", "een"},
+    "nb": set(),
+    "sv": set(),
+}
+# Joiners inside organisation names ("Comité central de mobilisation de masse du Parti").
+NAME_JOINERS = {
+    "fr": {"de", "du", "des", "la", "le", "l", "d", "pour", "et"},
+    "nl": {"van", "het", "de", "voor", "en"},
+    "cs": {"pro", "a"},
+    "nb": {"til", "den", "det", "for", "og"},
+    "sv": {"för", "till", "den", "det", "och"},
+    "en": {"of", "the", "for", "and"},
+}
+
+SNOWBALL = {
+    "nb": "norwegian", "sv": "swedish", "nl": "dutch", "fr": "french", "cs": "czech",
+    "en": "english", "de": "german", "da": "danish", "fi": "finnish", "es": "spanish",
+    "it": "italian", "pt": "portuguese", "pl": "polish",
+}  # fmt: skip
+SIMPLEMMA = {"nb": "nb", "sv": "sv", "nl": "nl", "fr": "fr", "cs": "cs", "en": "en", "de": "de"}
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+
+
+def function_words(lang: str) -> frozenset[str]:
+    return _function_words(lang)
+
+
+@cache
+def _function_words(lang: str) -> frozenset[str]:
+    return frozenset(FUNCTION_WORDS.get(lang, "").split())
+
+
+@cache
+def _stemmer(lang: str):
+    import snowballstemmer
+
+    name = SNOWBALL.get(lang)
+    return snowballstemmer.stemmer(name) if name else None
+
+
+@lru_cache(maxsize=200_000)
+def token_key(token: str, lang: str) -> str:
+    """Lemma-and-stem key of one token: inflected and definite variants share it."""
+    word = token.casefold().strip("'’-")
+    if lang in SIMPLEMMA and not any(ch.isdigit() for ch in word):
+        import simplemma
+
+        word = simplemma.lemmatize(word, lang=SIMPLEMMA[lang]).casefold()
+    stemmer = _stemmer(lang)
+    if stemmer is not None and len(word) > 3 and not any(ch.isdigit() for ch in word):
+        word = stemmer.stemWord(word)
+    return word
+
+
+def term_key(tokens: Iterable[str], lang: str) -> str:
+    """Lemma key of a multi-word term."""
+    return " ".join(token_key(t, lang) for t in tokens if t not in QUOTES)
+
+
+# ---------------------------------------------------------------- tokenising
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int  # offset inside Document.text
+    end: int
+
+    @property
+    def is_word(self) -> bool:
+        return self.text[0].isalnum()
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    """Words, numbers, codes and punctuation with offsets."""
+    return [Token(m.group(), offset + m.start(), offset + m.end()) for m in TOKEN_RE.finditer(text)]
+
+
+# ---------------------------------------------------------------- gathering occurrences
+@dataclass
+class _Group:
+    lang: str
+    key: str
+    kind: str
+    forms: Counter = field(default_factory=Counter)
+    docs: dict = field(default_factory=dict)  # ordered set of doc paths
+    contexts: list = field(default_factory=list)
+    n_tokens: int = 0
+
+    def add(self, form: str, doc: str, sentence: str, start: int, end: int) -> None:
+        self.forms[form] += 1
+        self.docs.setdefault(doc, None)
+        if len(self.contexts) < MAX_CONTEXTS and all(c.sentence != sentence for c in self.contexts):
+            self.contexts.append(Context(doc, sentence, start, end))
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str, str], _Group] = {}
+
+    def add(self, lang, tokens, kind, doc, text, sentence) -> None:
+        words = [t.text for t in tokens if t.is_word]
+        key = term_key(words, lang)
+        if not key:
+            return
+        group = self.groups.get((lang, key))
+        if group is None:
+            group = self.groups[(lang, key)] = _Group(lang, key, kind, n_tokens=len(words))
+        elif KIND_RANK[kind] > KIND_RANK[group.kind]:
+            group.kind = kind
+        start, end = tokens[0].start, tokens[-1].end
+        group.add(nfc(text[start:end]), doc, sentence, start, end)
+
+
+KIND_RANK = {"term": 0, "name": 1, "abbreviation": 2, "code": 3, "slogan": 4}
+
+
+def _chunks(tokens: list[Token]) -> list[list[Token]]:
+    """Runs of tokens between hard punctuation; quotes stay inside a run."""
+    runs, run = [], []
+    for tok in tokens:
+        if not tok.is_word and tok.text in HARD_BREAKS or tok.text in "-":
+            if run:
+                runs.append(run)
+            run = []
+        else:
+            run.append(tok)
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _balanced(tokens: Sequence[Token]) -> bool:
+    """Quotes inside the span are paired; a span may end on the closing quote of one it opened."""
+    if tokens[0].text in QUOTES or not _balanced_inner(tokens):
+        return False
+    return tokens[-1].text not in QUOTES or any(t.text in QUOTE_PAIRS for t in tokens[1:-1])
+
+
+def _close_quotes(run: list[Token], i: int, j: int) -> list[Token]:
+    """The span run[i..j], extended by one closing quote when that balances an opening one inside."""
+    span = run[i : j + 1]
+    if j + 1 < len(run) and run[j + 1].text in QUOTES and not _balanced_inner(span):
+        extended = span + [run[j + 1]]
+        if _balanced_inner(extended):
+            return extended
+    return span
+
+
+def _balanced_inner(tokens: Sequence[Token]) -> bool:
+    depth = 0
+    for tok in tokens:
+        if tok.text in QUOTES:
+            depth = 1 - depth if tok.text == '"' else depth + (1 if tok.text in QUOTE_PAIRS else -1)
+    return depth == 0
+
+
+def _quoted_spans(tokens: list[Token]) -> list[list[Token]]:
+    """Token runs enclosed in matching quotes (slogans, mottos, titles)."""
+    spans, i, consumed = [], 0, 0
+    while i < len(tokens):
+        tok = tokens[i]
+        closer = QUOTE_PAIRS.get(tok.text)
+        if closer:
+            for j in range(i + 1, min(len(tokens), i + 2 + 2 * MAX_SLOGAN_TOKENS)):
+                if tokens[j].text == closer or (closer == "“" and tokens[j].text == "”"):
+                    if tokens[i + 1 : j]:
+                        spans.append(tokens[i + 1 : j])
+                    i, consumed = j, j + 1
+                    break
+            else:  # a quotation that goes on past this sentence
+                spans.append(tokens[i + 1 :])
+                break
+        elif tok.text in QUOTES and consumed == 0 and i > 0:  # one that began before it
+            spans.append(tokens[:i])
+            consumed = i + 1
+        i += 1
+    return [
+        [t for t in span if t.text not in QUOTES or span.index(t) not in (0, len(span) - 1)]
+        for span in spans
+        if span
+    ]
+
+
+def _is_capitalised(tok: Token) -> bool:
+    return tok.text[0].isupper()
+
+
+def _ngram_ok(words: list[Token], lang: str, stop: frozenset[str], n_max: int) -> bool:
+    first, last = words[0].text.casefold(), words[-1].text.casefold()
+    first_bare = ELISION_RE.sub("", first)
+    if last in stop or last.isdigit():
+        return False
+    if first.isdigit():
+        return False
+    if first in stop or first_bare in stop and first_bare != first and len(words) == 1:
+        if first not in OPENERS.get(lang, ()) or len(words) < 3:
+            return False
+    if len(words) == 1:
+        return len(first) >= 3 and not first.isdigit()
+    return True
+
+
+def extract_occurrences(documents: Sequence[Document]) -> _Collector:
+    collector = _Collector()
+    for doc in documents:
+        for sentence in doc.sentences:
+            lang = sentence.lang
+            stop = function_words(lang)
+            tokens = tokenize(doc.text[sentence.start : sentence.end], sentence.start)
+            foreign = [
+                p
+                for p in doc.passages
+                if p.lang != lang and p.start < sentence.end and p.end > sentence.start
+            ]
+            if foreign:
+                _foreign_ngrams(tokens, foreign, collector, doc, sentence.text)
+                tokens = [
+                    t
+                    for t in tokens
+                    if not any(p.start < t.end and t.start < p.end for p in foreign)
+                ]
+            for quoted in _quoted_spans(tokens):
+                words = [t for t in quoted if t.is_word]
+                if 2 <= len(words) <= MAX_SLOGAN_TOKENS:
+                    collector.add(lang, quoted, "slogan", doc.path, doc.text, sentence.text)
+                # Sentences inside a long quotation ("... Als de massamobilisatie vakkundig is, ...").
+                for part in _split_quote(quoted):
+                    if 3 <= sum(t.is_word for t in part) < len(words):
+                        collector.add(lang, part, "slogan", doc.path, doc.text, sentence.text)
+            for run in _chunks(tokens):
+                _ngrams(run, lang, stop, collector, doc, sentence.text)
+    return collector
+
+
+def _foreign_ngrams(tokens, passages, collector, doc, sentence: str) -> None:
+    """Candidates inside other-language passages (untranslated English) keep their own language."""
+    for passage in passages:
+        inner = [t for t in tokens if passage.start <= t.start and t.end <= passage.end]
+        for run in _chunks(inner):
+            _ngrams(run, passage.lang, function_words(passage.lang), collector, doc, sentence)
+
+
+def _split_quote(tokens: list[Token]) -> list[list[Token]]:
+    parts, part = [], []
+    for tok in tokens:
+        if tok.text in ".!?;":
+            if part:
+                parts.append(part)
+            part = []
+        elif tok.text not in QUOTES:
+            part.append(tok)
+    if part and parts:
+        parts.append(part)
+    return parts
+
+
+def _ngrams(run: list[Token], lang, stop, collector: _Collector, doc: Document, sentence: str):
+    words_idx = [i for i, t in enumerate(run) if t.is_word]
+    n_words = len(words_idx)
+    joiners = NAME_JOINERS.get(lang, set())
+    for a in range(n_words):
+        for b in range(a, min(n_words, a + MAX_NAME_NGRAM)):
+            span = _close_quotes(run, words_idx[a], words_idx[b])
+            words = [t for t in span if t.is_word]
+            n = len(words)
+            if not _balanced(span) or not _ngram_ok(words, lang, stop, MAX_NGRAM):
+                continue
+            if n > MAX_NGRAM:
+                # Long spans only for names: capitalised content words tied by joiners.
+                inner = [w.text.casefold() for w in words]
+                content = [w for w, low in zip(words, inner) if low not in joiners]
+                if not any(_is_capitalised(w) for w in words[1:]):
+                    continue
+                if any(low in stop and low not in joiners for low in inner):
+                    continue
+                if len(content) > 7:
+                    continue
+            first = words[0].text
+            if n == 1 and CODE_RE.match(first):
+                kind = "code"
+            elif n == 1 and ABBREV_RE.match(first):
+                kind = "abbreviation"
+            elif n > 1 and sum(_is_capitalised(w) for w in words) >= 2:
+                kind = "name"
+            else:
+                kind = "term"
+            collector.add(lang, span, kind, doc.path, doc.text, sentence)
+
+
+# ---------------------------------------------------------------- scoring
+@lru_cache(maxsize=200_000)
+def _specificity(token: str, lang: str) -> float:
+    """1 for words unknown to general language, 0 for the most common words."""
+    from wordfreq import zipf_frequency
+
+    if any(ch.isdigit() for ch in token):
+        return 1.0
+    zipf = zipf_frequency(token, "nb" if lang == "nn" else lang)
+    return max(0.0, min(1.0, (7.0 - zipf) / 7.0))
+
+
+def _score(groups: list[_Group]) -> dict[tuple[str, str], float]:
+    """Termhood: C-value (frequency discounted by longer terms containing it) times specificity."""
+    by_key = {(g.lang, g.key): g for g in groups}
+    containers: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for g in groups:
+        toks = g.key.split(" ")
+        n = len(toks)
+        if n < 2 or n > MAX_NGRAM:
+            continue
+        seen = set()
+        for size in range(1, n):
+            for i in range(n - size + 1):
+                sub = " ".join(toks[i : i + size])
+                if sub not in seen and (g.lang, sub) in by_key:
+                    seen.add(sub)
+                    containers[(g.lang, sub)].append(sum(g.forms.values()))
+    scores = {}
+    for g in groups:
+        freq = sum(g.forms.values())
+        longer = containers.get((g.lang, g.key), [])
+        nested = freq - (sum(longer) / len(longer) if longer else 0.0)
+        cvalue = math.log2(g.n_tokens + 1) * max(nested, 0.5) * (1 + 0.5 * math.log(len(g.docs)))
+        stop = function_words(g.lang)
+        content = [t for t in g.forms.most_common(1)[0][0].split() if t.casefold() not in stop]
+        spec = sum(_specificity(t.casefold().strip("«»“”„\"'"), g.lang) for t in content)
+        spec = spec / len(content) if content else 0.0
+        bonus = {"code": 2.0, "abbreviation": 1.5, "slogan": 1.5, "name": 1.3}.get(g.kind, 1.0)
+        scores[(g.lang, g.key)] = round(cvalue * (0.25 + spec) * bonus, 4)
+    return scores
+
+
+def extract_candidates(documents: Sequence[Document], lang: str | None = None) -> list[Candidate]:
+    """Candidates of every language in the documents, ranked by termhood within each language."""
+    collector = extract_occurrences(documents)
+    groups = [g for g in collector.groups.values() if lang is None or g.lang == lang]
+    scores = _score(groups)
+    candidates = []
+    for g in groups:
+        forms = tuple(f for f, _ in sorted(g.forms.items(), key=lambda kv: (-kv[1], kv[0])))
+        candidates.append(
+            Candidate(
+                lang=g.lang,
+                key=g.key,
+                forms=forms,
+                freq=sum(g.forms.values()),
+                score=scores[(g.lang, g.key)],
+                docs=tuple(g.docs),
+                contexts=tuple(g.contexts),
+                kind=g.kind,
+            )
+        )
+    candidates.sort(key=lambda c: (c.lang, -c.score, c.key))
+    return candidates

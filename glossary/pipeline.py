@@ -1,0 +1,117 @@
+"""The whole `glossary align` job: corpus -> candidates -> embeddings -> concepts -> terms.xlsx."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from glossary import store
+from glossary.align import DEFAULT_MIN_CONFIDENCE, align
+from glossary.corpus import Corpus, read_corpus
+from glossary.embed import Embedder
+from glossary.errors import UsageError
+from glossary.extract import extract_candidates
+from glossary.models import ConceptEntry, Glossary
+
+
+@dataclass
+class AlignRun:
+    """What one alignment run did."""
+
+    corpus: Corpus
+    report: store.MergeReport
+    stats: dict[str, object] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "documents": len(self.corpus.documents),
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.corpus.skipped],
+            **self.stats,
+            "seconds": {k: round(v, 2) for k, v in self.timings.items()},
+            "merge": self.report.to_dict(),
+        }
+
+
+def concept_list(existing: Glossary, concepts_file: str | Path | None) -> list[ConceptEntry]:
+    """Concepts to key the alignment: the workbook's own, plus those of a concept file (new ids)."""
+    concepts = [c for c in existing.concepts if c.status != "rejected"]
+    if concepts_file:
+        known = {c.concept_id for c in existing.concepts}
+        concepts += [c for c in store.load_concept_list(concepts_file) if c.concept_id not in known]
+    return [c for c in concepts if c.vi or c.en]
+
+
+def run_align(
+    corpus_paths: Sequence[str | Path],
+    glossary_path: str | Path = "terms.xlsx",
+    *,
+    concepts_file: str | Path | None = None,
+    model: str | None = None,
+    cache_dir: str | Path | None = None,
+    lang: str | None = None,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    discover_new: bool = True,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> AlignRun:
+    """Build the glossary from a corpus, or merge new proposals into an existing workbook."""
+    if not 0.0 <= min_confidence <= 1.0:
+        raise UsageError(f"--min-confidence must be between 0 and 1, not {min_confidence}")
+    timings: dict[str, float] = {}
+    glossary_path = Path(glossary_path)
+    # Check the workbook first: a bad glossary stops the run before any heavy work.
+    existing = store.load(glossary_path) if glossary_path.exists() else Glossary()
+    concepts = concept_list(existing, concepts_file)
+
+    began = time.perf_counter()
+    corpus = read_corpus(corpus_paths, lang=lang)
+    timings["read"] = time.perf_counter() - began
+    if not corpus.documents:
+        raise UsageError("no readable documents in the corpus (every file was skipped)")
+
+    began = time.perf_counter()
+    candidates = extract_candidates(corpus.documents)
+    timings["extract"] = time.perf_counter() - began
+
+    embedder = Embedder(model, cache_dir)
+    rejected = frozenset(
+        (t.concept_id, t.lang, t.term) for t in existing.terms if t.status == "rejected"
+    )
+    result = align(
+        candidates,
+        embedder,
+        concepts,
+        langs=sorted({d.lang for d in corpus.documents}),
+        min_confidence=min_confidence,
+        discover_new=discover_new,
+        rejected=rejected,
+        progress=progress,
+    )
+    timings.update(result.stats.pop("seconds", {}))
+
+    proposal = result.glossary
+    proposal.about = {
+        "corpus": ", ".join(str(p) for p in corpus_paths),
+        "documents": str(len(corpus.documents)),
+        "model": embedder.model_name,
+        "model_id": embedder.model_id,
+        "min_confidence": str(min_confidence),
+        "aligned_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "candidates": str(len(candidates)),
+    }
+    began = time.perf_counter()
+    report = store.update(glossary_path, proposal, dry_run=dry_run, force=force)
+    timings["write"] = time.perf_counter() - began
+    stats = {
+        "candidates": len(candidates),
+        "concepts_keyed": len(concepts),
+        "model_seconds": round(embedder.model_seconds, 2),
+        **result.stats,
+    }
+    embedder.cache.close()
+    return AlignRun(corpus, report, stats, timings)
