@@ -1,0 +1,107 @@
+"""Load and save times of terms.xlsx for a glossary of 10,000 terms.
+
+    python benchmarks/store_bench.py [--terms 10000] [--repeat 3]
+
+Writes benchmarks/results/store.json (median seconds of each step).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+
+from glossary import store
+from glossary.models import ConceptEntry, ContextEntry, Glossary, TermEntry
+
+LANGS = ("nb", "nl", "cs", "sv", "fr")
+RESULTS = Path(__file__).resolve().parent / "results" / "store.json"
+
+
+def make_glossary(n_terms: int) -> Glossary:
+    """A glossary shaped like real output: 5 languages per concept, one context per term."""
+    g = Glossary(about={"corpus": "synthetic", "model": "none", "date": "2025-05-02"})
+    for i in range(n_terms // len(LANGS)):
+        cid = f"c{i:05d}"
+        g.concepts.append(
+            ConceptEntry(cid, vi=f"khái niệm số {i} của Bộ Y tế", en=f"concept {i}", kind="term")
+        )
+        for lang in LANGS:
+            term = f"term {i} ({lang}) – «ví dụ» nr. {i * 7 % 1000}"
+            sentence = f"Ifølge rapporten ble {term} nevnt av Helsedepartementet i går, {i}."
+            g.terms.append(
+                TermEntry(
+                    cid,
+                    lang,
+                    term,
+                    confidence=(i % 100) / 100,
+                    frequency=i % 37 + 1,
+                    documents=f"{lang}/article-{i % 300:03d}.txt; {lang}/article-{i % 17:03d}.txt",
+                    context=sentence,
+                    source="glossary align (benchmark)",
+                    updated="2025-05-02T10:00:00",
+                    evidence=f"similarity {(i % 100) / 100:.2f}",
+                )  # fmt: skip
+            )
+            g.contexts.append(
+                ContextEntry(cid, lang, term, f"{lang}/article-{i % 300:03d}.txt", i, sentence)
+            )
+    return g
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--terms", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    proposal = make_glossary(args.terms)
+    rerun = replace(proposal, terms=[replace(t, frequency=t.frequency + 1) for t in proposal.terms])
+    steps: dict[str, list[float]] = {k: [] for k in ("save", "load", "validate", "update")}
+    size = 0
+    with tempfile.TemporaryDirectory() as folder:
+        for r in range(args.repeat):
+            path = Path(folder) / f"run{r}" / "terms.xlsx"
+            glossary = store.merge(Glossary(), proposal)[0]
+            steps["save"].append(timed(lambda: store.save(glossary, path)))  # noqa: B023
+            steps["load"].append(timed(lambda: store.load(path)))  # noqa: B023
+            steps["validate"].append(timed(lambda: store.validate_file(path)))  # noqa: B023
+            # load + merge + save with backup, as `glossary align` does on an existing workbook
+            steps["update"].append(timed(lambda: store.update(path, rerun)))  # noqa: B023
+            size = path.stat().st_size
+    result = {
+        "terms": len(proposal.terms),
+        "concepts": len(proposal.concepts),
+        "contexts": len(proposal.contexts),
+        "file_bytes": size,
+        "repeat": args.repeat,
+        "median_seconds": {k: round(statistics.median(v), 3) for k, v in steps.items()},
+        "all_seconds": {k: [round(x, 3) for x in v] for k, v in steps.items()},
+        "machine": {
+            "python": platform.python_version(),
+            "openpyxl": openpyxl.__version__,
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result["median_seconds"]), f"({result['terms']} terms, {size} bytes)")
+
+
+if __name__ == "__main__":
+    main()
