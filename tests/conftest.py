@@ -51,3 +51,11 @@ def soffice() -> str:
     if _required("GLOSSARY_REQUIRE_LIBREOFFICE"):
         pytest.fail("LibreOffice (soffice) is required but not installed")
     pytest.skip("LibreOffice is not installed")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> str:
+    """Folder of a tiny offline sentence-transformers model built from the seeds (tinymodel.py)."""
+    from tinymodel import tiny_model_folder
+
+    return tiny_model_folder(tmp_path_factory)
