@@ -209,6 +209,62 @@ class Calibration:
 CALIBRATION = Calibration()
 
 
+FEEDBACK = 0.0  # weight of the other languages' first-round picks in the second round
+FEEDBACK_FLOOR = 0.1  # only picks scoring above this feed back
+
+
+def _score_matrix(cands, vec, concepts, queries, rejected, lang, feedback=None) -> np.ndarray:
+    """Evidence score of every candidate (rows) for every concept (columns) in one language."""
+    sim = _concept_similarity(vec, queries)
+    if feedback is not None:
+        sim = sim + FEEDBACK * (vec @ feedback.T)
+    score = csls(sim)
+    n_tokens = np.array([len(c.form.split()) for c in cands])
+    gloss_tokens = np.where(queries.gloss_tokens > 0, queries.gloss_tokens, 1)
+    score -= LENGTH_PENALTY * np.abs(np.log((n_tokens[:, None] + 1) / (gloss_tokens[None, :] + 1)))
+    for j, concept in enumerate(concepts):
+        glosses = gloss_variants(concept.en)
+        top = np.argsort(-score[:, j])[:20]
+        for i in top:
+            if glosses:
+                cog = _cognate(cands[i].form, glosses)
+                if cog >= 0.7:
+                    score[i, j] += COGNATE_BONUS * (cog - 0.7) / 0.3
+            if (concept.concept_id, lang, cands[i].form) in rejected:
+                score[i, j] = -np.inf
+    return score
+
+
+def _choose(score: np.ndarray, cands) -> dict[int, tuple[int, float, float]]:
+    """Per concept: (candidate, score, margin over the runner-up); one concept per candidate."""
+    freq = np.array([c.freq for c in cands])
+    subs = _sub_terms(cands)
+    chosen = {}
+    for j in range(score.shape[1]):
+        i = _best_in_column(score, j, subs, freq)
+        column = np.sort(score[:, j])[::-1]
+        runner_up = column[1] if len(column) > 1 and column[0] == score[i, j] else column[0]
+        chosen[j] = (i, float(score[i, j]), float(score[i, j] - runner_up))
+    owner: dict[int, int] = {}
+    for j, (i, s, _m) in chosen.items():
+        if i not in owner or s > chosen[owner[i]][1]:
+            owner[i] = j
+    return {j: v for j, v in chosen.items() if owner[v[0]] == j}
+
+
+def _feedback(picks, vectors, lang: str, n_concepts: int, dim: int) -> np.ndarray:
+    """Per concept, the sum of the confident picks of the other languages (pseudo-relevance)."""
+    fb = np.zeros((n_concepts, dim), dtype=np.float32)
+    for other, chosen in picks.items():
+        if other == lang:
+            continue
+        for j, (i, s, _m) in chosen.items():
+            if s > FEEDBACK_FLOOR:
+                fb[j] += (s - FEEDBACK_FLOOR) * vectors[other][i]
+    norms = np.linalg.norm(fb, axis=1, keepdims=True)
+    return np.divide(fb, norms, out=np.zeros_like(fb), where=norms > 0)
+
+
 def assign_keyed(
     by_lang: dict[str, list[Candidate]],
     vectors: dict[str, np.ndarray],
@@ -217,45 +273,22 @@ def assign_keyed(
     rejected: frozenset[tuple[str, str, str]] = frozenset(),
 ) -> list[Proposal]:
     """For each concept and language, the best candidate with a calibrated confidence."""
-    picks: dict[str, dict[int, tuple[int, float, float]]] = {}
-    for lang, cands in by_lang.items():
-        if not cands:
-            continue
-        vec = vectors[lang]
-        sim = _concept_similarity(vec, queries)
-        score = csls(sim)
-        n_tokens = np.array([len(c.form.split()) for c in cands])
-        gloss_tokens = np.where(queries.gloss_tokens > 0, queries.gloss_tokens, 1)
-        score -= LENGTH_PENALTY * np.abs(
-            np.log((n_tokens[:, None] + 1) / (gloss_tokens[None, :] + 1))
-        )
-        for j, concept in enumerate(concepts):
-            glosses = gloss_variants(concept.en)
-            if not glosses:
-                continue
-            top = np.argsort(-score[:, j])[:10]
-            for i in top:
-                cog = _cognate(cands[i].form, glosses)
-                if cog >= 0.7:
-                    score[i, j] += COGNATE_BONUS * (cog - 0.7) / 0.3
-        for j, concept in enumerate(concepts):
-            for i in np.argsort(-score[:, j])[:20]:
-                if (concept.concept_id, lang, cands[i].form) in rejected:
-                    score[i, j] = -np.inf
-        freq = np.array([c.freq for c in cands])
-        subs = _sub_terms(cands)
-        chosen = {}
-        for j in range(len(concepts)):
-            i = _best_in_column(score, j, subs, freq)
-            column = np.sort(score[:, j])[::-1]
-            runner_up = column[1] if len(column) > 1 and column[0] == score[i, j] else column[0]
-            chosen[j] = (i, float(score[i, j]), float(score[i, j] - runner_up))
-        # A term renders one concept: keep it only where it scores best.
-        owner: dict[int, int] = {}
-        for j, (i, s, _m) in chosen.items():
-            if i not in owner or s > chosen[owner[i]][1]:
-                owner[i] = j
-        picks[lang] = {j: v for j, v in chosen.items() if owner[v[0]] == j}
+    langs = [lang for lang, cands in by_lang.items() if cands]
+    scores = {
+        lang: _score_matrix(by_lang[lang], vectors[lang], concepts, queries, rejected, lang)
+        for lang in langs
+    }
+    picks = {lang: _choose(scores[lang], by_lang[lang]) for lang in langs}
+    if FEEDBACK > 0 and len(langs) > 1:
+        dim = queries.vi.shape[1]
+        feedback = {lang: _feedback(picks, vectors, lang, len(concepts), dim) for lang in langs}
+        scores = {
+            lang: _score_matrix(
+                by_lang[lang], vectors[lang], concepts, queries, rejected, lang, feedback[lang]
+            )
+            for lang in langs
+        }
+        picks = {lang: _choose(scores[lang], by_lang[lang]) for lang in langs}
 
     proposals = []
     for lang, chosen in picks.items():

@@ -81,7 +81,6 @@ SNOWBALL = {
     "en": "english", "de": "german", "da": "danish", "fi": "finnish", "es": "spanish",
     "it": "italian", "pt": "portuguese", "pl": "polish",
 }  # fmt: skip
-SIMPLEMMA = {"nb": "nb", "sv": "sv", "nl": "nl", "fr": "fr", "cs": "cs", "en": "en", "de": "de"}
 
 
 def nfc(text: str) -> str:
@@ -107,16 +106,16 @@ def _stemmer(lang: str):
 
 @lru_cache(maxsize=200_000)
 def token_key(token: str, lang: str) -> str:
-    """Lemma-and-stem key of one token: inflected and definite variants share it."""
-    word = token.casefold().strip("'’-")
-    if lang in SIMPLEMMA and not any(ch.isdigit() for ch in word):
-        import simplemma
+    """Stem key of one token: inflected and definite variants share it.
 
-        word = simplemma.lemmatize(word, lang=SIMPLEMMA[lang]).casefold()
+    Snowball stemmers cover every seed language (Czech included) with no dictionary to load,
+    which keeps a warm run fast; "é" is folded so that komité / komiteen meet.
+    """
+    word = token.casefold().strip("'’-")
     stemmer = _stemmer(lang)
     if stemmer is not None and len(word) > 3 and not any(ch.isdigit() for ch in word):
         word = stemmer.stemWord(word)
-    return word
+    return word.replace("é", "e")
 
 
 def term_key(tokens: Iterable[str], lang: str) -> str:
