@@ -257,9 +257,10 @@ def _ngram_ok(words: list[Token], lang: str, stop: frozenset[str], n_max: int) -
         return False
     if first.isdigit():
         return False
-    if first in stop or first_bare in stop and first_bare != first and len(words) == 1:
-        if first not in OPENERS.get(lang, ()) or len(words) < 3:
-            return False
+    if first in stop and (first not in OPENERS.get(lang, ()) or len(words) < 3):
+        return False
+    if len(words) == 1 and first_bare in stop:  # "d'un"
+        return False
     if len(words) == 1:
         return len(first) >= 3 and not first.isdigit()
     return True
