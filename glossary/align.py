@@ -213,6 +213,32 @@ FEEDBACK = 0.0  # weight of the other languages' first-round picks in the second
 FEEDBACK_FLOOR = 0.1  # only picks scoring above this feed back
 
 
+EDGE_PENALTY = 0.03  # per function word opening or closing a term ("ve vedení strany")
+CONJ_PENALTY = 0.05  # a coordination ("míst a jednotek") for a concept that is not one
+CONJUNCTIONS = {"og", "och", "en", "a", "i", "et", "and", "và", "ou", "eller", "of", "nebo"}
+
+
+def _has_conjunction(concept: ConceptEntry) -> bool:
+    text = f"{concept.vi} {concept.en}".casefold()
+    return "," in concept.vi or any(w in CONJUNCTIONS for w in re.findall(r"\w+", text))
+
+
+def _shape(cands: Sequence[Candidate], lang: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: function words at its edges, and whether it coordinates two things."""
+    from glossary.extract import function_words
+
+    stop = function_words(lang)
+    edges = np.zeros(len(cands))
+    conj = np.zeros(len(cands), dtype=bool)
+    for n, cand in enumerate(cands):
+        words = [w.strip("«»“”„\"'").casefold() for w in cand.form.split()]
+        words = [w for w in words if w]
+        if len(words) > 1:
+            edges[n] = (words[0] in stop) + (words[-1] in stop)
+            conj[n] = any(w in CONJUNCTIONS for w in words[1:-1])
+    return edges, conj
+
+
 def _score_matrix(cands, vec, concepts, queries, rejected, lang, feedback=None) -> np.ndarray:
     """Evidence score of every candidate (rows) for every concept (columns) in one language."""
     sim = _concept_similarity(vec, queries)
@@ -222,6 +248,10 @@ def _score_matrix(cands, vec, concepts, queries, rejected, lang, feedback=None) 
     n_tokens = np.array([len(c.form.split()) for c in cands])
     gloss_tokens = np.where(queries.gloss_tokens > 0, queries.gloss_tokens, 1)
     score -= LENGTH_PENALTY * np.abs(np.log((n_tokens[:, None] + 1) / (gloss_tokens[None, :] + 1)))
+    edges, conj = _shape(cands, lang)
+    wants_conj = np.array([_has_conjunction(c) for c in concepts])
+    score -= EDGE_PENALTY * edges[:, None]
+    score -= CONJ_PENALTY * (conj[:, None] & ~wants_conj[None, :])
     for j, concept in enumerate(concepts):
         glosses = gloss_variants(concept.en)
         top = np.argsort(-score[:, j])[:20]

@@ -37,23 +37,23 @@ FUNCTION_WORDS = {
     "nb": "og i på til av for med som er var en et ei den det de at å om fra har har ble blir ved "
     "eller men så seg sin sitt sine hans hennes deres vår våre meg du han hun vi dere oss "
     "denne dette disse hvor når hva hvem hvilke også ikke skal vil kan må bør alle hele mer mest "
-    "etter under over mellom innen uten mot gjennom hos både enn slik",
+    "etter under over mellom innen uten mot gjennom hos både enn slik hver hvert hvor",
     "sv": "och i på till av för med som är var en ett den det de att om från har hade blev blir "
     "vid eller men så sig sin sitt sina hans hennes deras vår våra mig du han hon vi ni oss "
     "denna detta dessa där när vad vem vilka också inte ska skall vill kan måste bör alla hela mer "
-    "mest efter under över mellan inom utan mot genom hos både än sådan",
+    "mest efter under över mellan inom utan mot genom hos både än sådan varje",
     "nl": "de het een en van in op te voor met door bij aan uit tot om als is zijn was waren "
     "wordt worden werd werden dat die dit deze er ook niet maar of dan zo zich hun haar zijn hij zij "
     "wij we ze u je ik naar over onder tussen tegen zonder na al alle meer meest heeft hebben had "
-    "kan kunnen moet moeten zal zullen wel nog",
+    "kan kunnen moet moeten zal zullen wel nog elke elk ieder iedere",
     "cs": "a i v ve na do z ze s se si k ke o u za po pro při od o by je jsou byl byla bylo byli "
     "být jako aby že to ta ten ty tu té tom tím tato tento toto tyto které který která kterou "
     "jejich jeho její jim jej ani ale nebo než tak také již už jen bez mezi nad pod před přes "
-    "podle kde kdy co jak",
+    "podle kde kdy co jak každý každá každé",
     "fr": "le la les l un une des du de d et à au aux en dans par pour sur avec sans sous entre "
     "vers chez est sont était être a ont avait été ce cet cette ces qui que qu dont où il elle ils "
     "elles on nous vous se s leur leurs son sa ses ne pas plus ou mais donc car comme ainsi très "
-    "tout tous toute toutes y",
+    "tout tous toute toutes y chaque",
     "en": "the a an and of in on to for with by at from as is are was were be been that this "
     "these those it its or but not which who whom their his her our we they",
     "vi": "và của các những là có được cho với trong đã sẽ để này đó thì mà",
@@ -320,6 +320,15 @@ def _split_quote(tokens: list[Token]) -> list[list[Token]]:
     return parts
 
 
+def _drop_elision(span: list[Token]) -> list[Token]:
+    """A term does not start with an elided article: l'autogestion -> autogestion."""
+    head = span[0]
+    match = ELISION_RE.match(head.text)
+    if not match or len(head.text) - match.end() < 2:
+        return span
+    return [Token(head.text[match.end() :], head.start + match.end(), head.end), *span[1:]]
+
+
 def _ngrams(run: list[Token], lang, stop, collector: _Collector, doc: Document, sentence: str):
     words_idx = [i for i, t in enumerate(run) if t.is_word]
     n_words = len(words_idx)
@@ -327,6 +336,7 @@ def _ngrams(run: list[Token], lang, stop, collector: _Collector, doc: Document, 
     for a in range(n_words):
         for b in range(a, min(n_words, a + MAX_NAME_NGRAM)):
             span = _close_quotes(run, words_idx[a], words_idx[b])
+            span = _drop_elision(span) if lang == "fr" else span
             words = [t for t in span if t.is_word]
             n = len(words)
             if not _balanced(span) or not _ngram_ok(words, lang, stop, MAX_NGRAM):
