@@ -1,0 +1,267 @@
+"""Scale: `glossary align` on synthetic corpora 1x, 4x, 16x, 64x the seeds, per stage.
+
+Each size runs in a process of its own (fresh cache, fresh workbook), which reports its
+stage times, peak RSS and counts. Encoding every candidate with the real model grows with
+the corpus at about 100 phrases/s on this machine, so the series runs the encode stage with a
+stand-in: a deterministic character-trigram hashing model with the same encode() interface
+and vector size, behind the product's own Embedder (cache, chunks, resume all real). Reading,
+extraction, alignment and the workbook are always the product's. Small sizes also run with
+the real model, for comparison.
+
+    python -m benchmarks scale [--sizes 1,4,16,64] [--real-sizes 1] [--limit 1500]
+    python -m benchmarks.scale one CORPUS --stand-in --delay 0.05   # one run, JSON at the end
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import SEEDS, SHARED, WORK, machine, model_path, now, write_result
+from glossary.embed import Embedder
+
+STAGES = ("read", "extract", "embed", "align", "write")
+STAND_IN = "hashing-stand-in-768"
+DIM = 768  # the real model's vector size, so memory is like a real run's
+
+
+class HashingModel:
+    """A stand-in for a SentenceTransformer: unit vectors of hashed character trigrams.
+
+    Similar strings get similar vectors, so alignment has real work to do; delay (seconds per
+    text) lets a test catch a run mid-encode.
+    """
+
+    prompts: dict[str, str] = {}
+
+    def __init__(self, dim: int = DIM, delay: float = 0.0):
+        self.dim = dim
+        self.delay = delay
+
+    def encode(self, texts, prompt=None, batch_size=64, normalize_embeddings=True, **_ignored):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            padded = f"  {(prompt or '') + text.casefold()} "
+            for i in range(len(padded) - 2):
+                h = zlib.crc32(padded[i : i + 3].encode())
+                out[row, h % self.dim] += 1.0 if h & 0x80000000 else -1.0
+        if normalize_embeddings:
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            out /= np.where(norms > 0, norms, 1.0)
+        if self.delay:
+            time.sleep(self.delay * len(texts))
+        return out
+
+
+class StandInEmbedder(Embedder):
+    """The product's Embedder (cache, chunking, resume) with HashingModel instead of a network."""
+
+    def __init__(self, model=None, cache_dir=None, delay: float = 0.0):
+        super().__init__(STAND_IN, cache_dir)
+        self._model = HashingModel(delay=delay)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def run_one(
+    corpus: Path,
+    glossary: Path,
+    cache: Path,
+    *,
+    stand_in: bool,
+    delay: float = 0.0,
+    concepts: Path | None = None,
+) -> dict:
+    """One `glossary align` run in this process; stage seconds, counts and peak RSS."""
+    import glossary.pipeline as pipeline
+
+    if stand_in:
+        pipeline.Embedder = partial(StandInEmbedder, delay=delay)
+
+    def progress(done: int, total: int) -> None:
+        print(f"PROGRESS {done} {total}", flush=True)  # the resume test watches this line
+
+    began = time.perf_counter()
+    run = pipeline.run_align(
+        [corpus],
+        glossary,
+        concepts_file=concepts,
+        model=None if stand_in else model_path(),
+        cache_dir=cache,
+        force=True,
+        progress=progress,
+    )
+    total = time.perf_counter() - began
+    stats = run.stats
+    return {
+        "documents": len(run.corpus.documents),
+        "characters": sum(len(d.text) for d in run.corpus.documents),
+        "candidates": stats.get("candidates"),
+        "concepts": stats.get("concepts"),
+        "new_concepts": stats.get("new_concepts"),
+        "terms": sum((stats.get("terms_per_language") or {}).values()),
+        "encoded_texts": stats.get("encoded_texts"),
+        "model_seconds": stats.get("model_seconds"),
+        "seconds": {k: round(run.timings.get(k, 0.0), 2) for k in STAGES},
+        "total_seconds": round(total, 2),
+        "peak_rss_mb": peak_rss_mb(),
+        "embedder": STAND_IN if stand_in else Path(model_path()).name,
+    }
+
+
+def run_in_subprocess(corpus: Path, *, stand_in: bool, limit: float, concepts: Path | None) -> dict:
+    """run_one in a fresh process with an empty cache, so sizes do not share memory or vectors."""
+    with tempfile.TemporaryDirectory(prefix="glossary-scale-") as tmp:
+        cmd = [sys.executable, "-m", "benchmarks.scale", "one", str(corpus), "--cache", tmp]
+        cmd += ["--glossary", str(Path(tmp) / "terms.xlsx")]
+        if stand_in:
+            cmd.append("--stand-in")
+        if concepts:
+            cmd += ["--concepts", str(concepts)]
+        began = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=limit)
+        except subprocess.TimeoutExpired:
+            return {"timed_out_after_s": limit}
+        wall = time.perf_counter() - began
+        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+        if proc.returncode or not lines:
+            return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1:]}
+        result = json.loads(lines[-1][len("RESULT ") :])
+        result["process_seconds"] = round(wall, 2)  # with interpreter start and imports
+        return result
+
+
+def exponent(sizes: list[float], times: list[float]) -> float | None:
+    """Slope of log(time) against log(size): 1 is linear, 2 quadratic."""
+    pairs = [(s, t) for s, t in zip(sizes, times) if s > 0 and t and t > 0]
+    if len(pairs) < 2:
+        return None
+    x = np.log([p[0] for p in pairs])
+    y = np.log([max(p[1], 0.01) for p in pairs])
+    return round(float(np.polyfit(x, y, 1)[0]), 2)
+
+
+def growth(rows: list[dict]) -> dict:
+    """Exponents per stage and for the whole run against corpus characters (fitted over all
+    sizes, and between the two largest, where a quadratic term would show) and against the
+    candidate count (alignment must not be quadratic in it)."""
+    rows = [r for r in rows if "seconds" in r]
+    chars = [r["characters"] for r in rows]
+    cands = [r["candidates"] for r in rows]
+    out: dict[str, dict[str, float | None]] = {}
+    for name in (*STAGES, "total"):
+        times = [r["total_seconds"] if name == "total" else r["seconds"][name] for r in rows]
+        out[name] = {
+            "all_sizes": exponent(chars, times),
+            "two_largest": exponent(chars[-2:], times[-2:]) if len(rows) >= 3 else None,
+            "vs_candidates": exponent(cands, times),
+        }
+    for name in ("candidates", "peak_rss_mb"):
+        values = [r[name] for r in rows]
+        out[name] = {
+            "all_sizes": exponent(chars, values),
+            "two_largest": exponent(chars[-2:], values[-2:]) if len(rows) >= 3 else None,
+            "vs_candidates": None,
+        }
+    return out
+
+
+def corpus_for(factor: int) -> Path:
+    """The synthetic corpus of this size, generated once under benchmarks/work/."""
+    from benchmarks.synth import make_corpus
+
+    folder = WORK / "scale" / f"{factor}x"
+    if not (folder / ".done").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        make_corpus(SEEDS, folder, factor)
+        (folder / ".done").write_text("ok", encoding="utf-8")
+    return folder
+
+
+def main(sizes=(1, 4, 16, 64), real_sizes=(1,), limit: float = 1500.0, budget: float = 2400.0):
+    """The whole series; stops before a size whose run would, extrapolated, overrun the budget."""
+    concepts = SHARED / "eval" / "dev_catalog.csv"
+    concepts = concepts if concepts.exists() else None
+    started = time.perf_counter()
+    series: dict[str, list[dict]] = {"stand_in": [], "real_model": []}
+    skipped = []
+    for kind, factors in (("real_model", real_sizes), ("stand_in", sizes)):
+        for factor in factors:
+            corpus = corpus_for(factor)
+            done = [r for r in series[kind] if "total_seconds" in r]
+            spent = time.perf_counter() - started
+            if done:
+                last = done[-1]
+                guess = last["process_seconds"] * (factor / last["factor"]) ** 1.2
+                if spent + guess > budget or guess > limit:
+                    skipped.append(f"{kind} {factor}x: estimated {guess:.0f} s, over the limit")
+                    print(f"scale: skip {kind} {factor}x (estimated {guess:.0f} s)", flush=True)
+                    continue
+            print(f"scale: {kind} {factor}x ...", flush=True)
+            row = run_in_subprocess(
+                corpus, stand_in=kind == "stand_in", limit=limit, concepts=concepts
+            )
+            row["factor"] = factor
+            series[kind].append(row)
+            print(f"scale: {kind} {factor}x {json.dumps(row)}", flush=True)
+    result = {
+        "date": now(),
+        "machine": machine(),
+        "model": Path(model_path()).name,
+        "stand_in": f"{STAND_IN}: character-trigram hashing in the product's Embedder",
+        "concepts_file": "../shared/eval/dev_catalog.csv" if concepts else None,
+        "series": series,
+        "growth": {kind: growth(rows) for kind, rows in series.items() if len(rows) >= 2},
+        "skipped": skipped,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    write_result("scale", result)
+    return result
+
+
+def cli(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    one = sub.add_parser("one", help="one run in this process; prints RESULT {json}")
+    one.add_argument("corpus", type=Path)
+    one.add_argument("--glossary", type=Path, default=None)
+    one.add_argument("--cache", type=Path, required=True)
+    one.add_argument("--concepts", type=Path, default=None)
+    one.add_argument("--stand-in", action="store_true")
+    one.add_argument("--delay", type=float, default=0.0, help="stand-in seconds per text")
+    series = sub.add_parser("series", help="the whole series (default)")
+    series.add_argument("--sizes", default="1,4,16,64")
+    series.add_argument("--real-sizes", default="1")
+    series.add_argument("--limit", type=float, default=1500.0, help="seconds per run")
+    series.add_argument("--budget", type=float, default=2400.0, help="seconds for the series")
+    args = parser.parse_args(argv)
+    if args.command == "one":
+        glossary = args.glossary or args.cache / "terms.xlsx"
+        result = run_one(
+            args.corpus, glossary, args.cache, stand_in=args.stand_in, delay=args.delay,
+            concepts=args.concepts,
+        )  # fmt: skip
+        print("RESULT " + json.dumps(result), flush=True)
+        return
+    sizes = [int(s) for s in getattr(args, "sizes", "1,4,16,64").split(",") if s]
+    real = [int(s) for s in getattr(args, "real_sizes", "1").split(",") if s]
+    main(sizes, real, getattr(args, "limit", 1500.0), getattr(args, "budget", 2400.0))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,141 @@
+"""The benchmark harness itself: synthetic corpora, the stand-in embedder, resuming, growth fits."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks import ROOT
+from benchmarks.scale import HashingModel, exponent, growth
+from benchmarks.synth import make_corpus
+
+WORD = re.compile(r"[^\W\d_]+")
+
+
+def _sentences(text: str) -> set[str]:
+    return {s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.strip()) > 25}
+
+
+def _body(path: Path) -> str:
+    # The first line is the site header every article shares.
+    return path.read_text(encoding="utf-8").split("\n", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory, seeds_dir) -> dict[int, Path]:
+    out = {}
+    for factor in (1, 4):
+        folder = tmp_path_factory.mktemp(f"synth{factor}")
+        make_corpus(seeds_dir, folder, factor)
+        out[factor] = folder
+    return out
+
+
+def test_synthetic_articles_are_new_not_copies(synthetic, seeds_dir):
+    seed_texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+    seed_sentences = set().union(*(_sentences(t) for t in seed_texts))
+    files = sorted(synthetic[4].glob("*.txt"))
+    assert len(files) == 4 * len(seed_texts)
+    bodies = [_body(p) for p in files]
+    assert len(set(bodies)) == len(bodies), "two synthetic articles are identical"
+    made = set().union(*(_sentences(b) for b in bodies))
+    copied = made & seed_sentences
+    assert len(copied) < 0.5 * len(made), f"{len(copied)} of {len(made)} sentences are verbatim"
+
+
+def test_synthetic_corpus_size_and_languages_follow_the_seeds(synthetic, seeds_dir):
+    seed_chars = sum(len(p.read_text(encoding="utf-8")) for p in seeds_dir.glob("*.txt"))
+    chars = sum(len(p.read_text(encoding="utf-8")) for p in synthetic[4].glob("*.txt"))
+    assert 3.5 * seed_chars < chars < 4.6 * seed_chars
+    langs = {p.stem.split("_")[1] for p in synthetic[4].glob("*.txt")}
+    assert langs == {"nb", "nl", "cs", "sv", "fr"}
+
+
+def test_synthetic_vocabulary_grows_with_size(synthetic):
+    def vocabulary(folder: Path) -> tuple[int, int]:
+        words, bigrams = set(), set()
+        for path in folder.glob("*.txt"):
+            tokens = WORD.findall(path.read_text(encoding="utf-8").casefold())
+            words.update(tokens)
+            bigrams.update(zip(tokens, tokens[1:]))
+        return len(words), len(bigrams)
+
+    words1, bigrams1 = vocabulary(synthetic[1])
+    words4, bigrams4 = vocabulary(synthetic[4])
+    assert words4 > 1.2 * words1
+    assert bigrams4 > 1.5 * bigrams1
+
+
+def test_synthetic_corpus_is_reproducible(tmp_path, seeds_dir):
+    make_corpus(seeds_dir, tmp_path / "a", 1)
+    make_corpus(seeds_dir, tmp_path / "b", 1)
+    for path in (tmp_path / "a").glob("*.txt"):
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes()
+
+
+def test_stand_in_model_gives_unit_vectors_closer_for_similar_strings():
+    model = HashingModel(dim=256)
+    vec = model.encode(["massemobilisering", "massemobiliseringen", "Fedrelandsfronten"])
+    assert np.allclose(np.linalg.norm(vec, axis=1), 1.0, atol=1e-5)
+    assert vec[0] @ vec[1] > vec[0] @ vec[2] + 0.3
+
+
+def test_growth_exponent_tells_linear_from_quadratic():
+    sizes = [1, 4, 16, 64]
+    assert exponent(sizes, [2.0 * s for s in sizes]) == pytest.approx(1.0, abs=0.01)
+    assert exponent(sizes, [0.5 * s * s for s in sizes]) == pytest.approx(2.0, abs=0.01)
+    rows = [
+        {"characters": s, "total_seconds": s, "candidates": s, "peak_rss_mb": 100,
+         "seconds": {k: s for k in ("read", "extract", "embed", "align", "write")}}
+        for s in sizes
+    ]  # fmt: skip
+    fitted = growth(rows)
+    assert fitted["total"]["two_largest"] == pytest.approx(1.0, abs=0.01)
+    assert fitted["peak_rss_mb"]["all_sizes"] == pytest.approx(0.0, abs=0.01)
+
+
+def _run(corpus: Path, cache: Path, delay: float, kill_after: int | None) -> dict | None:
+    """`benchmarks.scale one` in a subprocess; with kill_after, killed once that many texts
+    are encoded (and committed), before the encode stage ends."""
+    cmd = [sys.executable, "-m", "benchmarks.scale", "one", str(corpus), "--cache", str(cache)]
+    cmd += ["--glossary", str(cache / "terms.xlsx"), "--stand-in", "--delay", str(delay)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    total = None
+    try:
+        for line in proc.stdout:
+            if line.startswith("PROGRESS "):
+                done, total = map(int, line.split()[1:])
+                if kill_after is not None and kill_after <= done < total:
+                    proc.kill()
+                    proc.wait()
+                    return {"killed_at": done, "total": total}
+            elif line.startswith("RESULT "):
+                proc.wait()
+                return json.loads(line[len("RESULT ") :])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return None
+
+
+def test_interrupted_run_resumes_instead_of_starting_over(tmp_path, seeds_dir):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sample = sorted(seeds_dir.glob("*.txt"), key=lambda p: p.stat().st_size)[0]
+    (corpus / sample.name).write_bytes(sample.read_bytes())
+    cache = tmp_path / "cache"
+
+    first = _run(corpus, cache, delay=0.004, kill_after=256)
+    assert first and "killed_at" in first, f"the first run was not caught mid-encode: {first}"
+    second = _run(corpus, cache, delay=0.0, kill_after=None)
+    assert second is not None
+    # The second run encodes only what the killed one had not committed.
+    assert 0 < second["encoded_texts"] <= first["total"] - first["killed_at"]
+    assert second["candidates"] > 0 and (cache / "terms.xlsx").exists()
