@@ -188,7 +188,7 @@ def align_command(
         None, "--cache-dir", help="Embedding cache folder.", envvar="GLOSSARY_CACHE"
     ),
     min_confidence: float = typer.Option(
-        0.5, "--min-confidence", help="Leave out proposals below this confidence (0-1)."
+        0.3, "--min-confidence", help="Leave out proposals below this confidence (0-1)."
     ),
     no_discover: bool = typer.Option(
         False, "--no-discover", help="Do not propose new concepts beyond the concept list."
