@@ -363,6 +363,7 @@ def _slice(queries: _Queries, j: int) -> _Queries:
 # ---------------------------------------------------------------- discovery
 DISCOVERY_K = 10
 DISCOVERY_THRESHOLD = 0.05  # CSLS of a nearest-neighbour link between two languages
+NEW_CONCEPT_CONFIDENCE = 0.7  # beside a concept list, what a new concept needs
 DISCOVERY_MIN_SCORE = 0.0  # termhood floor for a candidate to take part
 
 
@@ -510,9 +511,10 @@ def align(
             members = [rest[lang][i] for lang, i, _s in group]
             strength = min(s for _l, _i, s in group)
             conf = round(sigmoid(12 * (strength - DISCOVERY_THRESHOLD) - 0.5), 3)
-            recurring = len(members) >= 3 or sum(m.freq for m in members) >= 4
-            if concepts and (conf < min_confidence or not recurring):
-                continue  # beside a concept list, only confident, recurring groups are proposed
+            if concepts and (
+                conf < max(min_confidence, NEW_CONCEPT_CONFIDENCE) or len(members) < 3
+            ):
+                continue  # beside a concept list, only confident groups in 3+ languages are new concepts
             head = next((m for m in members if m.lang in ("fr", "nl", "en")), members[0])
             digest = hashlib.sha1(
                 "|".join(sorted(f"{m.lang}:{m.key}" for m in members)).encode()
