@@ -5,10 +5,10 @@ stage times, peak RSS and counts. Encoding every candidate with the real model g
 the corpus at about 100 phrases/s on this machine, so the series runs the encode stage with a
 stand-in: a deterministic character-trigram hashing model with the same encode() interface
 and vector size, behind the product's own Embedder (cache, chunks, resume all real). Reading,
-extraction, alignment and the workbook are always the product's. Small sizes also run with
-the real model, for comparison.
+extraction, alignment and the workbook are always the product's. --real-sizes also runs
+sizes with the real model (the speed benchmark's cold run is the real model at 1x).
 
-    python -m benchmarks scale [--sizes 1,4,16,64] [--real-sizes 1] [--limit 1500]
+    python -m benchmarks.scale series [--sizes 1,4,16,64] [--real-sizes 1] [--limit 1500]
     python -m benchmarks.scale one CORPUS --stand-in --delay 0.05   # one run, JSON at the end
 """
 
@@ -28,7 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks import SEEDS, SHARED, WORK, machine, model_path, now, write_result
+from benchmarks import (
+    SEEDS,
+    SHARED,
+    WORK,
+    machine,
+    model_path,
+    now,
+    read_result,
+    write_result,
+)
 from glossary.embed import Embedder
 
 STAGES = ("read", "extract", "embed", "align", "write")
@@ -77,6 +86,35 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _count_cpu(pipeline, embedder_factory) -> dict[str, float]:
+    """Wrap the pipeline's stage functions so each adds its CPU time to the returned dict."""
+    cpu: dict[str, float] = {}
+
+    def counted(stage, fn, minus=()):
+        def wrapper(*args, **kwargs):
+            began, before = time.process_time(), {k: cpu.get(k, 0.0) for k in minus}
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent = time.process_time() - began
+                spent -= sum(cpu.get(k, 0.0) - before[k] for k in minus)  # nested stages
+                cpu[stage] = cpu.get(stage, 0.0) + spent
+
+        return wrapper
+
+    def make_embedder(*args, **kwargs):
+        embedder = embedder_factory(*args, **kwargs)
+        embedder.encode = counted("embed", embedder.encode)
+        return embedder
+
+    pipeline.Embedder = make_embedder
+    pipeline.read_corpus = counted("read", pipeline.read_corpus)
+    pipeline.extract_candidates = counted("extract", pipeline.extract_candidates)
+    pipeline.align = counted("align", pipeline.align, minus=("embed",))
+    pipeline.store.update = counted("write", pipeline.store.update)
+    return cpu
+
+
 def run_one(
     corpus: Path,
     glossary: Path,
@@ -89,8 +127,8 @@ def run_one(
     """One `glossary align` run in this process; stage seconds, counts and peak RSS."""
     import glossary.pipeline as pipeline
 
-    if stand_in:
-        pipeline.Embedder = partial(StandInEmbedder, delay=delay)
+    factory = partial(StandInEmbedder, delay=delay) if stand_in else pipeline.Embedder
+    cpu = _count_cpu(pipeline, factory)
 
     def progress(done: int, total: int) -> None:
         print(f"PROGRESS {done} {total}", flush=True)  # the resume test watches this line
@@ -118,6 +156,9 @@ def run_one(
         "model_seconds": stats.get("model_seconds"),
         "seconds": {k: round(run.timings.get(k, 0.0), 2) for k in STAGES},
         "total_seconds": round(total, 2),
+        # CPU seconds (all threads) per stage: steadier than wall time on a shared machine
+        "cpu_seconds": {k: round(cpu.get(k, 0.0), 2) for k in STAGES},
+        "cpu_total_seconds": round(sum(cpu.values()), 2),
         "peak_rss_mb": peak_rss_mb(),
         "embedder": STAND_IN if stand_in else Path(model_path()).name,
     }
@@ -171,6 +212,17 @@ def growth(rows: list[dict]) -> dict:
             "two_largest": exponent(chars[-2:], times[-2:]) if len(rows) >= 3 else None,
             "vs_candidates": exponent(cands, times),
         }
+    cpu_rows = [r for r in rows if "cpu_seconds" in r]
+    for name in (*STAGES, "total"):
+        times = [
+            r["cpu_total_seconds"] if name == "total" else r["cpu_seconds"][name] for r in cpu_rows
+        ]
+        sizes = [r["characters"] for r in cpu_rows]
+        out[f"{name} (CPU)"] = {
+            "all_sizes": exponent(sizes, times),
+            "two_largest": exponent(sizes[-2:], times[-2:]) if len(cpu_rows) >= 3 else None,
+            "vs_candidates": exponent([r["candidates"] for r in cpu_rows], times),
+        }
     for name in ("candidates", "peak_rss_mb"):
         values = [r[name] for r in rows]
         out[name] = {
@@ -193,21 +245,42 @@ def corpus_for(factor: int) -> Path:
     return folder
 
 
-def main(sizes=(1, 4, 16, 64), real_sizes=(1,), limit: float = 1500.0, budget: float = 2400.0):
-    """The whole series; stops before a size whose run would, extrapolated, overrun the budget."""
+def _guess(done: list[dict], factor: int) -> float:
+    """Seconds a run of this size should take, extrapolated from the sizes already run with
+    their own growth exponent (at least linear)."""
+    last = done[-1]
+    k = 1.2
+    if len(done) >= 2:
+        k = exponent([r["factor"] for r in done[-2:]], [r["process_seconds"] for r in done[-2:]])
+        k = max(1.0, k or 1.2)
+    return last["process_seconds"] * (factor / last["factor"]) ** k
+
+
+def main(
+    sizes=(1, 4, 16, 64),
+    real_sizes=(),
+    limit: float = 1500.0,
+    budget: float = 2400.0,
+    append: bool = False,
+):
+    """The whole series; stops before a size whose run would, extrapolated, overrun the budget.
+    With append, sizes already in results/scale.json are kept and only the others are run."""
     concepts = SHARED / "eval" / "dev_catalog.csv"
     concepts = concepts if concepts.exists() else None
     started = time.perf_counter()
     series: dict[str, list[dict]] = {"stand_in": [], "real_model": []}
     skipped = []
-    for kind, factors in (("real_model", real_sizes), ("stand_in", sizes)):
+    previous = (read_result("scale") or {}) if append else {}
+    for kind, rows in previous.get("series", {}).items():
+        keep = set(real_sizes if kind == "real_model" else sizes)
+        series[kind] = [r for r in rows if "total_seconds" in r and r["factor"] not in keep]
+    for kind, factors in (("stand_in", sizes), ("real_model", real_sizes)):
         for factor in factors:
             corpus = corpus_for(factor)
-            done = [r for r in series[kind] if "total_seconds" in r]
+            done = [r for r in series[kind] if "total_seconds" in r and r["factor"] < factor]
             spent = time.perf_counter() - started
             if done:
-                last = done[-1]
-                guess = last["process_seconds"] * (factor / last["factor"]) ** 1.2
+                guess = _guess(done, factor)
                 if spent + guess > budget or guess > limit:
                     skipped.append(f"{kind} {factor}x: estimated {guess:.0f} s, over the limit")
                     print(f"scale: skip {kind} {factor}x (estimated {guess:.0f} s)", flush=True)
@@ -217,7 +290,7 @@ def main(sizes=(1, 4, 16, 64), real_sizes=(1,), limit: float = 1500.0, budget: f
                 corpus, stand_in=kind == "stand_in", limit=limit, concepts=concepts
             )
             row["factor"] = factor
-            series[kind].append(row)
+            series[kind] = sorted([*series[kind], row], key=lambda r: r["factor"])
             print(f"scale: {kind} {factor}x {json.dumps(row)}", flush=True)
     result = {
         "date": now(),
@@ -246,9 +319,12 @@ def cli(argv: list[str] | None = None) -> None:
     one.add_argument("--delay", type=float, default=0.0, help="stand-in seconds per text")
     series = sub.add_parser("series", help="the whole series (default)")
     series.add_argument("--sizes", default="1,4,16,64")
-    series.add_argument("--real-sizes", default="1")
+    series.add_argument("--real-sizes", default="")
     series.add_argument("--limit", type=float, default=1500.0, help="seconds per run")
     series.add_argument("--budget", type=float, default=2400.0, help="seconds for the series")
+    series.add_argument(
+        "--append", action="store_true", help="keep the sizes already in results/scale.json"
+    )
     args = parser.parse_args(argv)
     if args.command == "one":
         glossary = args.glossary or args.cache / "terms.xlsx"
@@ -259,8 +335,14 @@ def cli(argv: list[str] | None = None) -> None:
         print("RESULT " + json.dumps(result), flush=True)
         return
     sizes = [int(s) for s in getattr(args, "sizes", "1,4,16,64").split(",") if s]
-    real = [int(s) for s in getattr(args, "real_sizes", "1").split(",") if s]
-    main(sizes, real, getattr(args, "limit", 1500.0), getattr(args, "budget", 2400.0))
+    real = [int(s) for s in getattr(args, "real_sizes", "").split(",") if s]
+    main(
+        sizes,
+        real,
+        getattr(args, "limit", 1500.0),
+        getattr(args, "budget", 2400.0),
+        getattr(args, "append", False),
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -52,21 +53,28 @@ def unique_texts(seeds: Path = SEEDS) -> list[str]:
     return list(dict.fromkeys(t for lang in sorted(by_lang) for t in by_lang[lang]))
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def align_process(seeds: Path, cache: Path, workbook: Path, model: str) -> dict:
     """`glossary align` as a user runs it (a new process); wall time and its own stage times."""
     exe = Path(sys.executable).with_name("glossary")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "glossary.cli"]
     cmd += ["align", str(seeds), "-g", str(workbook), "--cache-dir", str(cache)]
     cmd += ["--model", model, "--json"]
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - began
+    wall, cpu = time.perf_counter() - began, _children_cpu() - cpu
     if proc.returncode:
         raise RuntimeError(f"glossary align failed: {proc.stderr.strip()[-500:]}")
     data = json.loads(proc.stdout)
     seconds = {k: data["seconds"].get(k, 0.0) for k in STAGES}
     return {
         "end_to_end_seconds": round(wall, 2),
+        # CPU seconds of the process, all threads: steadier than wall time on a shared machine
+        "cpu_seconds": round(cpu, 2),
         "stages": seconds,
         # interpreter start, imports, model load: what the stage timers do not see
         "outside_stages_seconds": round(wall - sum(seconds.values()), 2),
@@ -80,12 +88,15 @@ def pure_encode(texts: list[str], model: str, folder: Path) -> dict:
     """Encode texts with sentence-transformers alone, in a fresh process."""
     path = folder / "texts.json"
     path.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    cpu = _children_cpu()
     proc = subprocess.run(
         [sys.executable, "-c", PURE_ENCODE, model, str(path)], capture_output=True, text=True
     )
+    cpu = _children_cpu() - cpu
     if proc.returncode:
         raise RuntimeError(f"pure encode failed: {proc.stderr.strip()[-500:]}")
     data = json.loads(proc.stdout.strip().splitlines()[-1])
+    data["process_cpu_seconds"] = cpu  # with imports and model load
     return {k: round(v, 2) if isinstance(v, float) else v for k, v in data.items()}
 
 
@@ -116,6 +127,9 @@ def main(model: str | None = None, seeds: Path = SEEDS, warm_runs: int = 3) -> d
             "cold_over_pure_encode": round(cold["end_to_end_seconds"] / floor["encode_seconds"], 2),
             "cold_over_pure_encode_and_load": round(
                 cold["end_to_end_seconds"] / (floor["encode_seconds"] + floor["load_seconds"]), 2
+            ),
+            "cold_cpu_over_pure_encode_process_cpu": round(
+                cold["cpu_seconds"] / floor["process_cpu_seconds"], 2
             ),
             "warm_runs": warm,
             "warm_end_to_end_median_seconds": median,
