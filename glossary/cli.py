@@ -6,7 +6,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -177,18 +176,24 @@ def candidates_command(
 def align_command(
     corpus: list[str] = CORPUS_ARGUMENT,
     glossary: Path = GLOSSARY_OPTION,
-    concepts: Optional[Path] = typer.Option(
+    concepts: Path | None = typer.Option(
         None, "--concepts", "-c", help="Concept list (CSV/TSV/XLSX: concept_id, vi[, en, kind])."
     ),
-    model: Optional[str] = typer.Option(
-        None, "--model", "-m", help="sentence-transformers model: hub id or local folder.",
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        "-m",
+        help="sentence-transformers model: hub id or local folder.",
         envvar="GLOSSARY_MODEL",
     ),
-    cache_dir: Optional[Path] = typer.Option(
+    cache_dir: Path | None = typer.Option(
         None, "--cache-dir", help="Embedding cache folder.", envvar="GLOSSARY_CACHE"
     ),
-    min_confidence: float = typer.Option(
-        0.3, "--min-confidence", help="Leave out proposals below this confidence (0-1)."
+    min_confidence: float | None = typer.Option(
+        None,
+        "--min-confidence",
+        help="Leave out proposals below this confidence (0-1); default 0.3, or 0.25 for "
+        "concepts without an English gloss.",
     ),
     no_discover: bool = typer.Option(
         False, "--no-discover", help="Do not propose new concepts beyond the concept list."
@@ -217,8 +222,13 @@ def align_command(
     from glossary.pipeline import run_align
 
     with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=err, transient=True, disable=as_json,
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=as_json,
     ) as bar:
         task = bar.add_task("embedding", total=None)
 
@@ -226,9 +236,17 @@ def align_command(
             bar.update(task, completed=done, total=total)
 
         run = run_align(
-            corpus, glossary, concepts_file=concepts, model=model, cache_dir=cache_dir,
-            lang=doc_lang, min_confidence=min_confidence, discover_new=not no_discover,
-            dry_run=dry_run, force=force, progress=progress,
+            corpus,
+            glossary,
+            concepts_file=concepts,
+            model=model,
+            cache_dir=cache_dir,
+            lang=doc_lang,
+            min_confidence=min_confidence,
+            discover_new=not no_discover,
+            dry_run=dry_run,
+            force=force,
+            progress=progress,
         )
     if not as_json:
         print_skipped(run.corpus)

@@ -124,6 +124,7 @@ class Embedder:
             Path(cache_dir) if cache_dir else default_cache_dir(), self.model_id
         )
         self._model = None
+        self._prompts: dict[str, str] | None = None
         self.encoded = 0  # texts that went through the model (cache misses)
         self.model_seconds = 0.0
 
@@ -135,19 +136,37 @@ class Embedder:
 
     def prompt_for(self, task: str) -> str:
         """The model's own prompt for a task, if it defines one (e.g. EmbeddingGemma)."""
-        if self._model is None and not Path(self.model_name).is_dir():
-            return ""
-        prompts = self._read_prompts()
-        return prompts.get(task, "")
+        if self._prompts is None:
+            self._prompts = self._read_prompts()
+        return self._prompts.get(task, "")
 
     def _read_prompts(self) -> dict[str, str]:
-        if self._model is not None:
-            return dict(getattr(self._model, "prompts", {}) or {})
-        config = Path(self.model_name) / "config_sentence_transformers.json"
-        try:
-            return dict(json.loads(config.read_text(encoding="utf-8")).get("prompts") or {})
-        except (OSError, ValueError):
+        if self._model is None:
+            config = self._config_file()
+            if config is not None:
+                try:
+                    data = json.loads(config.read_text(encoding="utf-8"))
+                    return dict(data.get("prompts") or {})
+                except (OSError, ValueError):
+                    pass
+            elif not Path(self.model_name).expanduser().is_dir():
+                return dict(getattr(self.model, "prompts", {}) or {})  # not downloaded yet
             return {}
+        return dict(getattr(self._model, "prompts", {}) or {})
+
+    def _config_file(self) -> Path | None:
+        """config_sentence_transformers.json of a local folder or a hub model already cached."""
+        folder = Path(self.model_name).expanduser()
+        if folder.is_dir():
+            path = folder / "config_sentence_transformers.json"
+            return path if path.is_file() else None
+        try:
+            from huggingface_hub import try_to_load_from_cache
+
+            found = try_to_load_from_cache(self.model_name, "config_sentence_transformers.json")
+        except Exception:  # noqa: BLE001 - no cache: fall back to loading the model
+            return None
+        return Path(found) if isinstance(found, str) else None
 
     def encode(
         self,

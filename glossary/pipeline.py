@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from glossary import store
-from glossary.align import DEFAULT_MIN_CONFIDENCE, align
+from glossary.align import align
 from glossary.corpus import Corpus, read_corpus
 from glossary.embed import Embedder
 from glossary.errors import UsageError
@@ -53,14 +53,14 @@ def run_align(
     model: str | None = None,
     cache_dir: str | Path | None = None,
     lang: str | None = None,
-    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    min_confidence: float | None = None,
     discover_new: bool = True,
     dry_run: bool = False,
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> AlignRun:
     """Build the glossary from a corpus, or merge new proposals into an existing workbook."""
-    if not 0.0 <= min_confidence <= 1.0:
+    if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
         raise UsageError(f"--min-confidence must be between 0 and 1, not {min_confidence}")
     timings: dict[str, float] = {}
     glossary_path = Path(glossary_path)
@@ -100,7 +100,7 @@ def run_align(
         "documents": str(len(corpus.documents)),
         "model": embedder.model_name,
         "model_id": embedder.model_id,
-        "min_confidence": str(min_confidence),
+        "min_confidence": "default" if min_confidence is None else str(min_confidence),
         "aligned_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "candidates": str(len(candidates)),
     }
