@@ -367,6 +367,7 @@ def _slice(queries: _Queries, j: int) -> _Queries:
 DISCOVERY_K = 10
 DISCOVERY_THRESHOLD = 0.05  # CSLS of a nearest-neighbour link between two languages
 NEW_CONCEPT_CONFIDENCE = 0.7  # beside a concept list, what a new concept needs
+COMMON_WORD_SPECIFICITY = 0.5  # wordfreq Zipf above 3.5: an everyday word
 DISCOVERY_MIN_SCORE = 0.0  # termhood floor for a candidate to take part
 
 
@@ -436,6 +437,14 @@ def discover(
 
 
 # ---------------------------------------------------------------- the whole stage
+def _is_common_word(cand: Candidate) -> bool:
+    """A single everyday word ("allt", "folket"): no new concept for it beside a concept list."""
+    from glossary.extract import specificity
+
+    words = cand.form.split()
+    return len(words) == 1 and specificity(words[0].casefold(), cand.lang) < COMMON_WORD_SPECIFICITY
+
+
 def _slug(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", _fold(text)).strip("_")
     return slug[:40] or "concept"
@@ -536,9 +545,11 @@ def align(
             strength = min(s for _l, _i, s in group)
             conf = round(sigmoid(12 * (strength - DISCOVERY_THRESHOLD) - 0.5), 3)
             if concepts and (
-                conf < max(min_confidence, NEW_CONCEPT_CONFIDENCE) or len(members) < 3
+                conf < max(min_confidence or 0.0, NEW_CONCEPT_CONFIDENCE)
+                or len(members) < 3
+                or all(_is_common_word(m) for m in members)
             ):
-                continue  # beside a concept list, only confident groups in 3+ languages are new concepts
+                continue  # beside a concept list, only confident, specific groups in 3+ languages
             head = next((m for m in members if m.lang in ("fr", "nl", "en")), members[0])
             digest = hashlib.sha1(
                 "|".join(sorted(f"{m.lang}:{m.key}" for m in members)).encode()

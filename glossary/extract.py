@@ -365,7 +365,7 @@ def _ngrams(run: list[Token], lang, stop, collector: _Collector, doc: Document, 
 
 # ---------------------------------------------------------------- scoring
 @lru_cache(maxsize=200_000)
-def _specificity(token: str, lang: str) -> float:
+def specificity(token: str, lang: str) -> float:
     """1 for words unknown to general language, 0 for the most common words."""
     from wordfreq import zipf_frequency
 
@@ -399,7 +399,7 @@ def _score(groups: list[_Group]) -> dict[tuple[str, str], float]:
         cvalue = math.log2(g.n_tokens + 1) * max(nested, 0.5) * (1 + 0.5 * math.log(len(g.docs)))
         stop = function_words(g.lang)
         content = [t for t in g.forms.most_common(1)[0][0].split() if t.casefold() not in stop]
-        spec = sum(_specificity(t.casefold().strip("«»“”„\"'"), g.lang) for t in content)
+        spec = sum(specificity(t.casefold().strip("«»“”„\"'"), g.lang) for t in content)
         spec = spec / len(content) if content else 0.0
         bonus = {"code": 2.0, "abbreviation": 1.5, "slogan": 1.5, "name": 1.3}.get(g.kind, 1.0)
         scores[(g.lang, g.key)] = round(cvalue * (0.25 + spec) * bonus, 4)
