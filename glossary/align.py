@@ -421,7 +421,7 @@ def discover(
 
     for s, a, b in edges:
         for node in (a, b):
-            if node not in members:
+            if node not in parent:  # first sight; a merged node keeps its root
                 parent[node] = node
                 members[node] = {node[0]: (node[1], s)}
         ra, rb = root(a), root(b)
