@@ -98,17 +98,36 @@ def topk_blockwise(a: np.ndarray, b: np.ndarray, k: int, block: int = 2048):
 
     Works block by block, so memory stays O(block * len(b)) instead of O(len(a) * len(b)).
     """
-    k = max(1, min(k, len(b)))
-    idx = np.zeros((len(a), k), dtype=np.int64)
-    val = np.zeros((len(a), k), dtype=np.float32)
+    (idx, val), _ = topk_both_ways(a, b, k, block)
+    return idx, val
+
+
+def _top(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the k largest values (sorted) and their columns."""
+    part = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+    part_val = np.take_along_axis(sim, part, axis=1)
+    order = np.argsort(-part_val, axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1), np.take_along_axis(part_val, order, axis=1)
+
+
+def topk_both_ways(a: np.ndarray, b: np.ndarray, k: int, block: int = 2048):
+    """Top-k neighbours of a's rows in b and of b's rows in a, from one pass over a @ b.T."""
+    ka, kb = max(1, min(k, len(b))), max(1, min(k, len(a)))
+    idx_a = np.zeros((len(a), ka), dtype=np.int64)
+    val_a = np.zeros((len(a), ka), dtype=np.float32)
+    idx_b = np.zeros((len(b), 0), dtype=np.int64)
+    val_b = np.zeros((len(b), 0), dtype=np.float32)
     for start in range(0, len(a), block):
         sim = a[start : start + block] @ b.T
-        part = np.argpartition(-sim, k - 1, axis=1)[:, :k]
-        part_val = np.take_along_axis(sim, part, axis=1)
-        order = np.argsort(-part_val, axis=1)
-        idx[start : start + block] = np.take_along_axis(part, order, axis=1)
-        val[start : start + block] = np.take_along_axis(part_val, order, axis=1)
-    return idx, val
+        idx_a[start : start + block], val_a[start : start + block] = _top(sim, ka)
+        # Merge this block's best rows for each column of b into the running top-k.
+        cols_idx, cols_val = _top(sim.T, min(kb, sim.shape[0]))
+        idx_b = np.concatenate([idx_b, cols_idx + start], axis=1)
+        val_b = np.concatenate([val_b, cols_val], axis=1)
+        if idx_b.shape[1] > kb:
+            keep, val_b = _top(val_b, kb)
+            idx_b = np.take_along_axis(idx_b, keep, axis=1)
+    return (idx_a, val_a), (idx_b, val_b)
 
 
 # ---------------------------------------------------------------- concept queries
@@ -266,9 +285,10 @@ def _shape(cands: Sequence[Candidate], lang: str) -> tuple[np.ndarray, np.ndarra
     return edges, conj
 
 
-def _score_matrix(cands, vec, concepts, queries, rejected, lang) -> np.ndarray:
+def _score_matrix(cands, vec, concepts, queries, rejected, lang) -> tuple[np.ndarray, np.ndarray]:
     """Evidence score of every candidate (rows) for every concept (columns) in one language."""
-    score = csls(_concept_similarity(vec, queries))
+    sim = _concept_similarity(vec, queries)
+    score = csls(sim)
     # Renderings are about as long as the gloss in characters (compounds included).
     n_chars = np.array([len(c.form) for c in cands], dtype=float)
     for j, expected in enumerate(queries.lengths):
@@ -289,7 +309,7 @@ def _score_matrix(cands, vec, concepts, queries, rejected, lang) -> np.ndarray:
                     score[i, j] += COGNATE_BONUS * (cog - 0.7) / 0.3
             if (concept.concept_id, lang, cands[i].form) in rejected:
                 score[i, j] = -np.inf
-    return score
+    return score, sim
 
 
 def _choose(score: np.ndarray, cands) -> dict[int, tuple[int, float, float]]:
@@ -318,10 +338,11 @@ def assign_keyed(
 ) -> list[Proposal]:
     """For each concept and language, the best candidate with a calibrated confidence."""
     langs = [lang for lang, cands in by_lang.items() if cands]
-    scores = {
-        lang: _score_matrix(by_lang[lang], vectors[lang], concepts, queries, rejected, lang)
-        for lang in langs
-    }
+    scores, sims = {}, {}
+    for lang in langs:
+        scores[lang], sims[lang] = _score_matrix(
+            by_lang[lang], vectors[lang], concepts, queries, rejected, lang
+        )
     picks = {lang: _choose(scores[lang], by_lang[lang]) for lang in langs}
 
     proposals = []
@@ -346,21 +367,11 @@ def assign_keyed(
                         "score": round(s, 4),
                         "margin": round(margin, 4),
                         "consistency": round(consistency, 4),
-                        "similarity": round(
-                            float(_concept_similarity(vec[i : i + 1], _slice(queries, j))[0, 0]), 4
-                        ),
+                        "similarity": round(float(sims[lang][i, j]), 4),
                     },
                 )
             )
     return proposals
-
-
-def _slice(queries: _Queries, j: int) -> _Queries:
-    return _Queries(
-        queries.vi[j : j + 1],
-        [queries.alternatives[j]],
-        queries.lengths[j : j + 1],
-    )
 
 
 # ---------------------------------------------------------------- discovery
@@ -377,8 +388,7 @@ def _links(va: np.ndarray, vb: np.ndarray, k: int = DISCOVERY_K):
     Mutual neighbours alone were too strict: they found 0.34 of the gold links against 0.43."""
     if len(va) == 0 or len(vb) == 0:
         return []
-    ia, sa = topk_blockwise(va, vb, k)
-    ib, sb = topk_blockwise(vb, va, k)
+    (ia, sa), (ib, sb) = topk_both_ways(va, vb, k)
     ra, rb = sa.mean(axis=1), sb.mean(axis=1)
     csls_a = 2 * sa - ra[:, None] - rb[ia]
     csls_b = 2 * sb - rb[:, None] - ra[ib]
