@@ -406,14 +406,9 @@ def import_command(
 
         glossary import terms.csv --glossary terms.xlsx
     """
-    from glossary import export as ex
-    from glossary import store
-    from glossary.models import Glossary
+    from glossary.export import import_into
 
-    imported = ex.import_file(file)
-    existing = store.load(glossary) if glossary.exists() else Glossary()
-    merged, report = ex.merge_import(existing, imported)
-    store.save(merged, glossary, force=force)
+    report = import_into(file, glossary, force=force)
     if json_out:
         print_json(report.__dict__)
         return

@@ -689,3 +689,17 @@ def merge_import(existing: Glossary, imported: Glossary) -> tuple[Glossary, Impo
 def iter_formats() -> Iterable[str]:
     """The export formats, for help texts."""
     return iter(FORMATS)
+
+
+def import_into(file: str | Path, workbook: str | Path, *, force: bool = False) -> ImportReport:
+    """Import a TBX or CSV termbase into a workbook, holding its writer lock throughout so a
+    concurrent `glossary align` or import cannot lose this work or have its own lost."""
+    from glossary import store
+
+    imported = import_file(file)
+    workbook = Path(workbook)
+    with store.locked(workbook):
+        existing = store.load(workbook) if workbook.exists() else Glossary()
+        merged, report = merge_import(existing, imported)
+        store.save(merged, workbook, force=force)
+    return report
