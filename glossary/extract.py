@@ -396,13 +396,17 @@ def _score(groups: list[_Group]) -> dict[tuple[str, str], float]:
         freq = sum(g.forms.values())
         longer = containers.get((g.lang, g.key), [])
         nested = freq - (sum(longer) / len(longer) if longer else 0.0)
-        cvalue = math.log2(g.n_tokens + 1) * max(nested, 0.5) * (1 + 0.5 * math.log(len(g.docs)))
+        # Length earns weight only for repeated spans: a long span seen once is rarely a unit.
+        length = math.log2(g.n_tokens + 1) if freq >= 2 else 1.0
+        cvalue = length * max(nested, 0.5) * (1 + 0.5 * math.log(len(g.docs)))
         stop = function_words(g.lang)
-        content = [t for t in g.forms.most_common(1)[0][0].split() if t.casefold() not in stop]
+        words = g.forms.most_common(1)[0][0].split()
+        content = [t for t in words if t.casefold() not in stop]
+        cvalue *= 1.0 - 0.5 * (len(words) - len(content)) / len(words)
         spec = sum(specificity(t.casefold().strip("«»“”„\"'"), g.lang) for t in content)
         spec = spec / len(content) if content else 0.0
         bonus = {"code": 2.0, "abbreviation": 1.5, "slogan": 1.5, "name": 1.3}.get(g.kind, 1.0)
-        scores[(g.lang, g.key)] = round(cvalue * (0.25 + spec) * bonus, 4)
+        scores[(g.lang, g.key)] = round(cvalue * (0.5 + spec) * bonus, 4)
     return scores
 
 
