@@ -33,7 +33,12 @@ def build_tiny_model(folder: Path, seed: int = 0) -> Path:
     """Write a one-layer BERT with mean pooling and a Normalize layer as a
     sentence-transformers folder (with its own task prompts) and return it."""
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+
+    try:  # sentence-transformers >= 5.2 moved the building blocks
+        from sentence_transformers.sentence_transformer import modules as models
+    except ImportError:
+        from sentence_transformers import models
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     bert_dir = folder.parent / f"{folder.name}-bert"
