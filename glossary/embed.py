@@ -55,14 +55,28 @@ class VectorCache:
         folder.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256(model_id.encode()).hexdigest()[:16]
         self.path = folder / f"vectors-{name}.sqlite"
-        self.db = sqlite3.connect(self.path, timeout=60)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER, vec BLOB, sum TEXT)"
-        )
-        self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?)", (model_id,))
-        self.db.commit()
+        try:
+            self.db = self._open(model_id)
+        except sqlite3.DatabaseError:
+            # Not a database any more (truncated, overwritten): set it aside and start afresh.
+            self.path.replace(self.path.with_suffix(f".corrupt-{os.getpid()}"))
+            self.db = self._open(model_id)
+
+    def _open(self, model_id: str) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=60)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS vectors "
+                "(key TEXT PRIMARY KEY, dim INTEGER, vec BLOB, sum TEXT)"
+            )
+            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?)", (model_id,))
+            db.commit()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     @staticmethod
     def key(prompt: str, text: str) -> str:
