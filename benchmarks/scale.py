@@ -222,6 +222,11 @@ def growth(rows: list[dict]) -> dict:
             "all_sizes": exponent(sizes, times),
             "two_largest": exponent(sizes[-2:], times[-2:]) if len(cpu_rows) >= 3 else None,
             "vs_candidates": exponent([r["candidates"] for r in cpu_rows], times),
+            "vs_candidates_two_largest": exponent(
+                [r["candidates"] for r in cpu_rows[-2:]], times[-2:]
+            )
+            if len(cpu_rows) >= 3
+            else None,
         }
     for name in ("candidates", "peak_rss_mb"):
         values = [r[name] for r in rows]
