@@ -61,10 +61,9 @@ def _fold(text: str) -> str:
 
 
 def _anchors(text: str) -> set[str]:
-    """Exact anchors in a text: document codes, numbers, all-caps abbreviations."""
+    """Exact anchors in a text: document codes (25-NQ/TW) and all-caps abbreviations (GPMB)."""
     found = set(re.findall(r"\d+-[A-ZĐa-zđ]+(?:/[A-Za-z]+)?", text))
-    found |= set(re.findall(r"\b\d+\b", text))
-    found |= set(re.findall(r"\b[A-ZĐ]{2,6}\b", text))
+    found |= set(re.findall(r"(?<![\w/-])[A-ZĐ]{2,6}(?![\w/-])", text))  # not inside a code
     return {_fold(a) for a in found}
 
 
@@ -264,6 +263,24 @@ def _kind_agreement(cands: Sequence[Candidate], concepts: Sequence[ConceptEntry]
     return fit
 
 
+ANCHOR_BONUS = 1.0  # a document code or abbreviation shared with the concept: near proof
+
+
+def _shared_anchors(cands: Sequence[Candidate], concepts: Sequence[ConceptEntry]) -> np.ndarray:
+    """1 where a candidate carries a code or abbreviation that its concept names, else 0."""
+    shared = np.zeros((len(cands), len(concepts)))
+    wanted = [_anchors(f"{c.vi} {c.en}") for c in concepts]
+    if not any(wanted):
+        return shared
+    for i, cand in enumerate(cands):
+        own = _anchors(cand.form)
+        if own:
+            for j, anchors in enumerate(wanted):
+                if own & anchors:
+                    shared[i, j] = 1.0
+    return shared
+
+
 def _has_conjunction(concept: ConceptEntry) -> bool:
     text = f"{concept.vi} {concept.en}".casefold()
     return "," in concept.vi or any(w in CONJUNCTIONS for w in re.findall(r"\w+", text))
@@ -295,6 +312,7 @@ def _score_matrix(cands, vec, concepts, queries, rejected, lang) -> tuple[np.nda
         ratio = np.abs(np.log(n_chars[:, None] / expected[None, :])).min(axis=1)
         score[:, j] -= LENGTH_PENALTY * ratio
     score += KIND_BONUS * _kind_agreement(cands, concepts)
+    score += ANCHOR_BONUS * _shared_anchors(cands, concepts)
     edges, conj = _shape(cands, lang)
     wants_conj = np.array([_has_conjunction(c) for c in concepts])
     score -= EDGE_PENALTY * edges[:, None]
@@ -491,7 +509,6 @@ def align(
     langs: Sequence[str] | None = None,
     min_confidence: float | None = None,
     discover_new: bool = True,
-    known_terms: dict[str, list[str]] | None = None,
     rejected: frozenset[tuple[str, str, str]] = frozenset(),
     progress: Callable[[int, int], None] | None = None,
 ) -> AlignResult:

@@ -228,7 +228,7 @@ def align_command(
         TimeRemainingColumn(),
         console=err,
         transient=True,
-        disable=as_json,
+        disable=as_json or not err.is_terminal,
     ) as bar:
         task = bar.add_task("embedding", total=None)
 

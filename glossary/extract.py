@@ -111,7 +111,7 @@ def token_key(token: str, lang: str) -> str:
     Snowball stemmers cover every seed language (Czech included) with no dictionary to load,
     which keeps a warm run fast; "é" is folded so that komité / komiteen meet.
     """
-    word = token.casefold().strip("'’-")
+    word = unicodedata.normalize("NFC", token).casefold().strip("'’-")
     stemmer = _stemmer(lang)
     if stemmer is not None and len(word) > 3 and not any(ch.isdigit() for ch in word):
         word = stemmer.stemWord(word)
@@ -280,10 +280,12 @@ def extract_occurrences(documents: Sequence[Document]) -> _Collector:
             ]
             if foreign:
                 _foreign_ngrams(tokens, foreign, collector, doc, sentence.text)
+                # A foreign passage is a boundary: no term spans it ("«Skilled ...» ble").
                 tokens = [
-                    t
+                    Token("|", t.start, t.end)
+                    if any(p.start < t.end and t.start < p.end for p in foreign)
+                    else t
                     for t in tokens
-                    if not any(p.start < t.end and t.start < p.end for p in foreign)
                 ]
             for quoted in _quoted_spans(tokens):
                 words = [t for t in quoted if t.is_word]

@@ -11,8 +11,8 @@ from pathlib import Path
 from glossary import store
 from glossary.align import align
 from glossary.corpus import Corpus, read_corpus
-from glossary.embed import Embedder
-from glossary.errors import UsageError
+from glossary.embed import Embedder, resolve_model
+from glossary.errors import ModelError, UsageError
 from glossary.extract import extract_candidates
 from glossary.models import ConceptEntry, Glossary
 
@@ -45,6 +45,16 @@ def concept_list(existing: Glossary, concepts_file: str | Path | None) -> list[C
     return [c for c in concepts if c.vi or c.en]
 
 
+def check_model_path(model: str | None) -> None:
+    """A --model that is written as a path must exist (hub ids look like 'org/name')."""
+    name = resolve_model(model)
+    if name.startswith(("/", "./", "../", "~")) and not Path(name).expanduser().is_dir():
+        raise ModelError(
+            f"model folder not found: {name}. Pass --model PATH or set GLOSSARY_MODEL to a local "
+            "sentence-transformers folder, or a hub id such as sentence-transformers/LaBSE."
+        )
+
+
 def run_align(
     corpus_paths: Sequence[str | Path],
     glossary_path: str | Path = "terms.xlsx",
@@ -66,7 +76,10 @@ def run_align(
     glossary_path = Path(glossary_path)
     # Check the workbook first: a bad glossary stops the run before any heavy work.
     existing = store.load(glossary_path) if glossary_path.exists() else Glossary()
+    if not dry_run:
+        store.refuse_if_open(glossary_path, force)  # say so now, not after minutes of encoding
     concepts = concept_list(existing, concepts_file)
+    check_model_path(model)
 
     began = time.perf_counter()
     corpus = read_corpus(corpus_paths, lang=lang)

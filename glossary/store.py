@@ -809,6 +809,11 @@ def _office_lock(path: Path) -> Path | None:
     return None
 
 
+def refuse_if_open(path: str | Path, force: bool = False) -> None:
+    """Raise StoreError if the workbook is open in Excel or LibreOffice (unless force)."""
+    _refuse_if_open(Path(path), force)
+
+
 def _refuse_if_open(path: Path, force: bool) -> None:
     lock = _office_lock(path)
     if lock is None or force:

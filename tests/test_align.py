@@ -353,10 +353,6 @@ def test_languages_can_be_restricted():
     assert {t.lang for t in result.glossary.terms} <= {"nb", "fr"}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="exact anchors (document codes) are not used as evidence yet: align._anchors is unused",
-)
 def test_document_code_anchors_its_concept():
     concepts = [ConceptEntry("resolution_25", vi="Nghị quyết 25-NQ/TW", en="Resolution 25-NQ/TW")]
     candidates = [cand("nb", "25-NQ/TW", kind="code"), cand("nb", "resolusjonen")]

@@ -250,10 +250,6 @@ def test_bad_glossary_stops_and_stays_byte_identical(project, first_run, damage,
     assert workbook.read_bytes() == before
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the lock file is only checked when writing, after the whole corpus was embedded",
-)
 def test_locked_glossary_stops_before_any_model_work(project, first_run):
     _proc, first = first_run
     folder = project["root"] / "locked-early"

@@ -126,10 +126,6 @@ def test_corrupt_cache_row_is_detected_and_recomputed(tiny_model, tmp_path, dama
     assert third.encoded == 0
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="bug: a cache file that is not SQLite raises sqlite3.DatabaseError from VectorCache",
-)
 def test_unreadable_cache_file_is_rebuilt_not_a_crash(tiny_model, tmp_path):
     first = Embedder(tiny_model, tmp_path)
     good = first.encode(TEXTS[:2])
