@@ -420,6 +420,18 @@ def _links(va: np.ndarray, vb: np.ndarray, k: int = DISCOVERY_K):
     return [(i, j, s) for (i, j), s in links.items()]
 
 
+DISCOVERY_MAX_PER_LANG = 6000  # keeps discovery linear in corpus size: the best by termhood
+
+
+def _discovery_pool(cands: Sequence[Candidate], lang: str, taken) -> list[Candidate]:
+    """Candidates of one language that take part in discovery, in their original order."""
+    pool = [c for c in cands if (lang, c.key) not in taken and c.score >= DISCOVERY_MIN_SCORE]
+    if len(pool) <= DISCOVERY_MAX_PER_LANG:
+        return pool
+    cutoff = sorted((c.score for c in pool), reverse=True)[DISCOVERY_MAX_PER_LANG - 1]
+    return [c for c in pool if c.score >= cutoff][:DISCOVERY_MAX_PER_LANG]
+
+
 def discover(
     by_lang: dict[str, list[Candidate]],
     vectors: dict[str, np.ndarray],
@@ -559,12 +571,7 @@ def align(
     new_concepts: list[ConceptEntry] = []
     if discover_new:
         taken = {(p.lang, p.candidate.key) for p in proposals}
-        rest = {
-            lang: [
-                c for c in cands if (lang, c.key) not in taken and c.score >= DISCOVERY_MIN_SCORE
-            ]
-            for lang, cands in by_lang.items()
-        }
+        rest = {lang: _discovery_pool(cands, lang, taken) for lang, cands in by_lang.items()}
         rest_vectors = {lang: embed([c.form for c in cands]) for lang, cands in rest.items()}
         used_ids = {c.concept_id for c in concepts}
         for group in discover(rest, rest_vectors):
