@@ -164,3 +164,50 @@ def test_libreoffice_csv_export_matches_the_workbook(soffice, tmp_path):
     assert contexts[1:] == [
         [c.concept_id, c.lang, c.term, c.document, str(c.position), c.sentence] for c in g.contexts
     ]
+
+
+def test_libreoffice_edits_survive_glossary_align_rerun(soffice, tiny_model, tmp_path):
+    """The whole loop with the real CLI: align, review in LibreOffice, align again."""
+    import shutil
+    import sys
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in sorted(p.name for p in seeds.glob("*.txt"))[:2]:
+        shutil.copy(seeds / name, corpus / name)
+    concepts = tmp_path / "concepts.csv"
+    concepts.write_text(
+        "concept_id,vi,en,kind\ndan_van,dân vận,mass mobilization,term\n"
+        "dang_vien,đảng viên,Party members,title_role\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "terms.xlsx"
+    env = {
+        **os.environ,
+        "GLOSSARY_CACHE": str(tmp_path / "cache"),
+        "GLOSSARY_MODEL": tiny_model,
+        "OMP_NUM_THREADS": "1",
+        "HF_HUB_OFFLINE": "1",
+    }
+    align = [sys.executable, "-m", "glossary.cli", "align", str(corpus), "-g", str(path)]
+    first = subprocess.run(
+        [*align, "--concepts", str(concepts), "--min-confidence", "0"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    term = store.load(path).terms[0].term
+    edit_in_libreoffice(
+        tmp_path,
+        path,
+        [
+            ("Terms", cell_of(path, term, "status"), "preferred"),
+            ("Terms", cell_of(path, term, "note"), "Checked by the reviewer «ok»."),
+        ],
+    )
+    again = subprocess.run(align, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert store.validate_file(path) == []
+    kept = [t for t in store.load(path).terms if t.term == term]
+    assert kept and kept[0].status == "preferred"
+    assert kept[0].note == "Checked by the reviewer «ok»."
