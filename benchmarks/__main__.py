@@ -263,7 +263,9 @@ def scale_section(sc: dict) -> list[str]:
         )
     for line in sc.get("skipped", []):
         out.append(f"- skipped: {line}")
-    if sc.get("skipped"):
+    for line in sc.get("notes", []):
+        out.append(f"- {line}")
+    if sc.get("skipped") or sc.get("notes"):
         out.append("")
     return out
 
@@ -334,6 +336,8 @@ def headline(results: dict) -> list[str]:
                 "largest; peak RSS "
                 f"{top['peak_rss_mb']:.0f} MB at {top['factor']}x."
             )
+        for note in sc.get("notes", []):
+            out.append(f"- {note}")
     if lk and "synthetic_10k" in lk:
         e = lk["synthetic_10k"]
         out.append(
