@@ -201,7 +201,8 @@ def speed_section(s: dict) -> list[str]:
             ["warm end-to-end (s)", s["warm_end_to_end_median_seconds"], "< 5"],
         ],
     )
-    return out
+    out += [f"- {note}" for note in s.get("notes", [])]
+    return out + ([""] if s.get("notes") else [])
 
 
 def scale_section(sc: dict) -> list[str]:
