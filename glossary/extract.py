@@ -87,12 +87,9 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text).replace("\u00a0", " ")
 
 
-def function_words(lang: str) -> frozenset[str]:
-    return _function_words(lang)
-
-
 @cache
-def _function_words(lang: str) -> frozenset[str]:
+def function_words(lang: str) -> frozenset[str]:
+    """Closed-class words of a language that may not open or close a term."""
     return frozenset(FUNCTION_WORDS.get(lang, "").split())
 
 
@@ -239,18 +236,21 @@ def _quoted_spans(tokens: list[Token]) -> list[list[Token]]:
             spans.append(tokens[:i])
             consumed = i + 1
         i += 1
-    return [
-        [t for t in span if t.text not in QUOTES or span.index(t) not in (0, len(span) - 1)]
-        for span in spans
-        if span
-    ]
+    return [_strip_quotes(span) for span in spans if span]
+
+
+def _strip_quotes(span: list[Token]) -> list[Token]:
+    """The span without a quote mark at either end."""
+    start = 1 if span[0].text in QUOTES else 0
+    end = len(span) - 1 if len(span) > start and span[-1].text in QUOTES else len(span)
+    return span[start:end]
 
 
 def _is_capitalised(tok: Token) -> bool:
     return tok.text[0].isupper()
 
 
-def _ngram_ok(words: list[Token], lang: str, stop: frozenset[str], n_max: int) -> bool:
+def _ngram_ok(words: list[Token], lang: str, stop: frozenset[str]) -> bool:
     first, last = words[0].text.casefold(), words[-1].text.casefold()
     first_bare = ELISION_RE.sub("", first)
     if last in stop or last.isdigit():
@@ -341,7 +341,7 @@ def _ngrams(run: list[Token], lang, stop, collector: _Collector, doc: Document, 
             span = _drop_elision(span) if lang == "fr" else span
             words = [t for t in span if t.is_word]
             n = len(words)
-            if not _balanced(span) or not _ngram_ok(words, lang, stop, MAX_NGRAM):
+            if not _balanced(span) or not _ngram_ok(words, lang, stop):
                 continue
             if n > MAX_NGRAM:
                 # Long spans only for names: capitalised content words tied by joiners.
