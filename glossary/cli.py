@@ -406,17 +406,22 @@ def import_command(
 
         glossary import terms.csv --glossary terms.xlsx
     """
-    from glossary.export import import_into
+    from glossary.importer import import_into
 
     report = import_into(file, glossary, force=force)
     if json_out:
-        print_json(report.__dict__)
+        print_json(report.to_dict())
         return
+    for conflict in report.conflicts:
+        err.print(f"conflict: {conflict}", highlight=False, markup=False, soft_wrap=True)
+    changed = "" if report.written else " (nothing changed, not written)"
     out.print(
         f"{glossary}: {report.concepts_added} concepts added, {report.concepts_updated} updated; "
-        f"{report.terms_added} terms added, {report.terms_updated} updated",
+        f"{report.terms_added} terms added, {report.terms_updated} updated; "
+        f"{len(report.conflicts)} conflicts kept the workbook's value{changed}",
         highlight=False,
         markup=False,
+        soft_wrap=True,
     )
 
 

@@ -15,7 +15,9 @@ import pytest
 from lxml import etree
 
 from glossary import export as ex
+from glossary import importer
 from glossary.errors import FormatError, UsageError
+from glossary.formats.tbx import read_tbx
 from glossary.models import ConceptEntry, ContextEntry, Glossary, TermEntry
 
 DATA = Path(__file__).parent / "data" / "exchange"
@@ -112,7 +114,7 @@ def test_tbx_respects_the_tbx_basic_dca_rules(shared_dir):
         "</termSec></langSec></conceptEntry></body></text></tbx>".encode()
     )
     assert _schematron_failures(sch, broken)  # ... and rejects a wrong status
-    doc = etree.fromstring(ex.export(awkward_glossary(), "tbx", statuses=ex.TERM_STATUSES).encode())
+    doc = etree.fromstring(ex.export(awkward_glossary(), "tbx", statuses=ex.parse_statuses("all")).encode())
     assert _schematron_failures(sch, doc) == []
 
 
@@ -147,21 +149,21 @@ def test_tbx_carries_statuses_vietnamese_definitions_and_contexts():
 def test_tbx_export_then_import_round_trips_without_loss():
     for g in (fixture_glossary(), awkward_glossary()):
         text = ex.export(g, "tbx", statuses=ex.parse_statuses("all"))
-        assert as_sets(ex.read_tbx(text.encode())) == as_sets(g)
+        assert as_sets(read_tbx(text.encode()).glossary) == as_sets(g)
 
 
 def test_malformed_tbx_is_a_one_line_format_error(tmp_path):
     with pytest.raises(FormatError, match=r"malformed TBX at line \d+") as info:
-        ex.import_file(DATA / "malformed.tbx")
+        importer.import_file(DATA / "malformed.tbx")
     assert "\n" not in str(info.value)
     other = tmp_path / "other.xml"
     other.write_text("<html><body/></html>", encoding="utf-8")
     with pytest.raises(FormatError, match="not a TBX file"):
-        ex.import_file(other)
+        importer.import_file(other)
 
 
 def test_other_tools_tbx_is_imported_as_reviewed_terms():
-    g = ex.import_file(DATA / "client_termbase.tbx")
+    g = importer.import_file(DATA / "client_termbase.tbx")
     mass = g.concept("t42")
     assert (mass.vi, mass.en, mass.status) == ("dân vận", "mass mobilization", "approved")
     terms = {t.term: t for t in g.terms_of("t42")}
@@ -175,8 +177,8 @@ def test_other_tools_tbx_is_imported_as_reviewed_terms():
 
 
 def test_import_merges_into_existing_concepts_by_vietnamese_term():
-    imported = ex.import_file(DATA / "client_termbase.tbx")
-    merged, report = ex.merge_import(fixture_glossary(), imported)
+    imported = importer.import_file(DATA / "client_termbase.tbx")
+    merged, report = importer.merge_import(fixture_glossary(), imported)
     assert report.concepts_added == 1  # chính sách; dân vận joins mass_mobilization
     assert "t42" not in {c.concept_id for c in merged.concepts}
     assert "massemobilisering" in {
@@ -232,7 +234,7 @@ def test_wide_and_long_csv_import_back(tmp_path):
         path.write_text(
             ex.export(fixture_glossary(), fmt, statuses=("preferred",)), encoding="utf-8"
         )
-        g = ex.import_file(path)
+        g = importer.import_file(path)
         got = {(t.concept_id, t.lang, t.term, t.status) for t in g.terms}
         want = {
             (t.concept_id, t.lang, t.term, t.status)
@@ -256,7 +258,7 @@ def test_omegat_glossary_for_a_language_pair():
 
 
 def test_json_export_holds_the_full_structure():
-    data = json.loads(ex.export(fixture_glossary(), "json", statuses=ex.TERM_STATUSES))
+    data = json.loads(ex.export(fixture_glossary(), "json", statuses=ex.parse_statuses("all")))
     skilled = data["concepts"][0]
     assert skilled["vi"] == "Dân vận khéo" and len(skilled["contexts"]) == 2
     assert {t["term"] for t in skilled["terms"]} >= {"Skickad massmobilisering"}
@@ -305,4 +307,30 @@ def test_cli_export_import_round_trip_through_the_workbook(tmp_path):
     assert stdout.stdout.startswith("concept_id,vi,en,kind,lang,term,status,confidence\n")
     bad = run("import", str(DATA / "malformed.tbx"), "-g", str(fresh))
     assert bad.returncode == 2 and "malformed TBX" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_cli_export_accepts_norwegian_as_nob_and_nb_no(tmp_path):
+    from glossary import store
+
+    workbook = tmp_path / "terms.xlsx"
+    store.save(fixture_glossary(), workbook)
+    env = {**os.environ, "GLOSSARY_CACHE": str(tmp_path / "cache")}
+    outputs = []
+    for code in ("nob", "nb-NO", "nb"):
+        result = subprocess.run(
+            [sys.executable, "-m", "glossary.cli", "export", "-f", "csv", "--lang", code,
+             "-g", str(workbook)],
+            capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    rows = list(csv.DictReader(io.StringIO(outputs[0])))
+    assert rows and {r["lang"] for r in rows} == {"nb"}
+    assert outputs[0] == outputs[1] == outputs[2]
+    bad = subprocess.run(
+        [sys.executable, "-m", "glossary.cli", "export", "--lang", "xx", "-g", str(workbook)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "--lang" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
