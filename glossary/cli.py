@@ -357,37 +357,64 @@ def check_command(
 @app.command("export")
 def export_command(
     fmt: str = typer.Option(
-        "tbx", "--format", "-f", help="tbx, csv (long), csv-wide, tsv (wide), omegat or json."
+        "tbx",
+        "--format",
+        "-f",
+        help="tbx (v3), tbx2 (v2 martif: OmegaT, translate-toolkit), csv (long, every row), "
+        "csv-wide / tsv (memoQ, Trados), omegat or json.",
     ),
     lang: str | None = typer.Option(
         None, "--lang", "-l", help="Languages, e.g. fr,sv; omegat: TARGET or SOURCE,TARGET."
     ),
     status: str | None = typer.Option(
-        None, "--status", "-s", help="Term statuses, e.g. preferred,admitted; 'all' adds rejected."
+        None,
+        "--status",
+        "-s",
+        help="Term statuses, e.g. preferred,admitted; 'all' adds proposed and rejected. "
+        "Default: preferred, admitted, deprecated (csv: all but rejected).",
+    ),
+    include_proposed: bool = typer.Option(
+        False, "--include-proposed", help="Also export unreviewed terms, marked as unverified."
+    ),
+    delimiter: str | None = typer.Option(
+        None, "--delimiter", help="csv-wide/tsv: the column delimiter, e.g. ';' or tab."
     ),
     output: Path | None = OUTPUT_OPTION,
     glossary: Path = GLOSSARY_OPTION,
 ) -> None:
-    """Export the glossary for CAT tools: TBX-Basic (memoQ, Trados, Phrase), wide CSV/TSV with
-    one column per language, an OmegaT glossary, the long CSV that scoring reads, or JSON.
+    """Export the glossary for CAT tools: TBX-Basic v3 (memoQ, Trados, Phrase) or v2 (OmegaT),
+    a memoQ/Trados spreadsheet with one term per cell, an OmegaT glossary, the long CSV that
+    scoring reads, or JSON. Only reviewed terms, unless --include-proposed.
 
     Example:
 
         glossary export --format tbx -o terms.tbx
 
+        glossary export --format tbx2 --lang sv -o terms-sv.tbx
+
         glossary export --format omegat --lang sv -o glossary.utf8
     """
     from glossary import export as ex
     from glossary import store
+    from glossary.text import parse_langs
 
-    text = ex.export(
-        store.load(glossary), fmt, ex.parse_export_langs(lang), ex.parse_statuses(status)
+    result = ex.render(
+        store.load(glossary),
+        fmt,
+        parse_langs(lang, "--lang"),
+        ex.parse_statuses(status, "--status"),
+        include_proposed=include_proposed,
+        delimiter=ex.parse_delimiter(delimiter, "--delimiter"),
     )
+    if result.terms == 0:
+        err.print(
+            "no term matches this export; the file has no entries", highlight=False, markup=False
+        )
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(result.text)
         return
-    output.write_text(text, encoding="utf-8", newline="")
-    err.print(f"wrote {output}", highlight=False, markup=False)
+    output.write_text(result.text, encoding="utf-8", newline="")
+    err.print(f"wrote {output}: {result.terms} terms", highlight=False, markup=False)
 
 
 @app.command("import")

@@ -1,8 +1,10 @@
-"""Shared fixtures. Tests that need the real model or LibreOffice fail (not skip) in CI."""
+"""Shared fixtures. Tests that need the real model or a real client (LibreOffice, OmegaT,
+translate-toolkit) fail (not skip) in CI."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -36,7 +38,9 @@ def real_model() -> str:
     path = os.environ.get("GLOSSARY_MODEL", "")
     if path and Path(path, "modules.json").is_file():
         return path
-    message = f"real model not available (GLOSSARY_MODEL={path!r}); run ../shared/tools/fetch-test-model"
+    message = (
+        f"real model not available (GLOSSARY_MODEL={path!r}); run ../shared/tools/fetch-test-model"
+    )
     if _required("GLOSSARY_REQUIRE_MODEL"):
         pytest.fail(message)
     pytest.skip(message)
@@ -51,6 +55,59 @@ def soffice() -> str:
     if _required("GLOSSARY_REQUIRE_LIBREOFFICE"):
         pytest.fail("LibreOffice (soffice) is required but not installed")
     pytest.skip("LibreOffice is not installed")
+
+
+def _missing(flag: str, message: str):
+    if _required(flag):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+OMEGAT_JAR = Path("/usr/share/omegat/OmegaT.jar")
+
+
+@pytest.fixture(scope="session")
+def omegat(tmp_path_factory):
+    """Run OmegaT's own glossary readers headless: read(file, source, target) -> entries, each
+    (source, target, comment). CI installs the Debian package and sets GLOSSARY_REQUIRE_OMEGAT=1."""
+    import subprocess
+
+    javac, java = shutil.which("javac"), shutil.which("java")
+    if not (OMEGAT_JAR.is_file() and javac and java):
+        _missing("GLOSSARY_REQUIRE_OMEGAT", "OmegaT (Debian package omegat) or a JDK is missing")
+    work = tmp_path_factory.mktemp("omegat")
+    helper = Path(__file__).parent / "clients" / "OmegaTGlossary.java"
+    subprocess.run(
+        [javac, "-d", str(work), "-cp", str(OMEGAT_JAR), str(helper)], check=True, timeout=120
+    )
+    (work / "home").mkdir()
+    (work / "project").mkdir()
+
+    def read(path: Path, source: str, target: str) -> list[tuple[str, str, str]]:
+        result = subprocess.run(
+            [java, f"-Duser.home={work / 'home'}", "-cp", f"{OMEGAT_JAR}:{work}",
+             "OmegaTGlossary", str(path), source, target, str(work / "project")],
+            capture_output=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+        lines = result.stdout.decode("utf-8").splitlines()
+        unescape = {"\\\\": "\\", "\\t": "\t", "\\n": "\n"}
+        return [
+            tuple(re.sub(r"\\[\\tn]", lambda m: unescape[m.group()], f) for f in line.split("\t"))
+            for line in lines
+        ]
+
+    return read
+
+
+@pytest.fixture(scope="session")
+def translate_toolkit():
+    """translate-toolkit's TBX storage; CI installs it and sets GLOSSARY_REQUIRE_TRANSLATE_TOOLKIT=1."""
+    try:
+        from translate.storage import tbx
+    except ImportError:
+        _missing("GLOSSARY_REQUIRE_TRANSLATE_TOOLKIT", "translate-toolkit is not installed")
+    return tbx
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ class Termbase:
     concept_fields: dict[str, frozenset[str]] = field(default_factory=dict)
     # (concept_id, lang, term) exactly as read -> the TermEntry fields the file gave
     term_fields: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
+    read_at: str = field(default_factory=lambda: now())  # stamped on the terms it adds
 
 
 def lang_order(lang: str) -> tuple[int, str]:

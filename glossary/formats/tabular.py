@@ -9,13 +9,15 @@ import re
 from dataclasses import asdict, fields
 
 from glossary.errors import FormatError, GlossaryError
-from glossary.formats.base import Termbase, given_fields, now, target_langs, terms_by_concept
+from glossary.formats.base import Termbase, given_fields, target_langs, terms_by_concept
 from glossary.models import TERM_STATUSES, ConceptEntry, ContextEntry, Glossary, TermEntry
 from glossary.text import SOURCE_LANG, normalize_lang
 
 LONG_COLUMNS = ("concept_id", "vi", "en", "kind", "lang", "term", "status", "confidence")
-SYNONYMS = "; "  # between several terms of one language in a wide cell
-NOT_LANGS = ("concept_id", "vi", "en", "kind", "notes", "note")  # wide columns that hold no terms
+STATUS_LABEL = {"proposed": "unverified"}  # what translators see for a machine proposal
+BOM = "\ufeff"  # memoQ and Excel read a CSV as UTF-8 only with it
+DELIMITERS = (",", "\t", ";")  # read: the one the header line has most of
+NOT_LANGS = ("concept_id", "vi", "en", "kind", "definition", "notes", "note")  # no term columns
 
 
 # ---------------------------------------------------------------- writing
@@ -34,22 +36,42 @@ def to_csv_long(glossary: Glossary) -> str:
 
 
 def to_wide(glossary: Glossary, delimiter: str = ",") -> str:
-    """One row per concept, a column per language (memoQ/Trados import); deprecated in notes."""
-    langs = target_langs(glossary)
+    """One row per concept for memoQ and Trados: one term per cell, a status after each term.
+
+    The layout follows what the vendors' importers expect of a termbase spreadsheet:
+    - memoQ, "Importing terminology from a CSV or tab-delimited file" (memoQ Help, docs.memoq.com,
+      Termbase import settings): the first row holds headers, each column is mapped to a language
+      or to a field, several columns may map to one language (each becomes a synonym), UTF-8
+      with a BOM is read as Unicode.
+    - Trados, "Glossary Converter" and MultiTerm Convert "Spreadsheet (Excel/CSV)" (RWS docs,
+      docs.rws.com, MultiTerm Convert): language columns are recognised by a language code in the
+      header, a repeated language header gives synonyms of one entry, other headers become
+      descriptive fields.
+    So: language codes as headers (vi, en, then the target languages), a term's variants in
+    repeated columns of that language instead of joined with ";", a "<lang> status" column after
+    each term (preferred, admitted, deprecated = do not use, unverified = a machine proposal), a UTF-8 BOM.
+    """
+    by_concept = terms_by_concept(glossary)
+    width = {lang: 1 for lang in target_langs(glossary)}
+    for terms in by_concept.values():
+        for lang in width:
+            width[lang] = max(width[lang], sum(t.lang == lang for t in terms))
+    header = ["concept_id", SOURCE_LANG, "en"]
+    for lang, n in width.items():
+        header += [lang, f"{lang} status"] * n
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(["concept_id", "vi", "en", *langs, "notes"])
-    by_concept = terms_by_concept(glossary)
+    writer.writerow([*header, "definition", "note"])
     for c in glossary.concepts:
+        row = [c.concept_id, c.vi, c.en]
         terms = by_concept.get(c.concept_id, [])
-        cells = [
-            SYNONYMS.join(t.term for t in terms if t.lang == lang and t.status != "deprecated")
-            for lang in langs
-        ]
-        notes = [n for n in (c.definition, c.note) if n]
-        notes += [f"{t.lang}: do not use {t.term!r}" for t in terms if t.status == "deprecated"]
-        writer.writerow([c.concept_id, c.vi, c.en, *cells, " | ".join(notes)])
-    return buf.getvalue()
+        for lang, n in width.items():
+            cells = [
+                (t.term, STATUS_LABEL.get(t.status, t.status)) for t in terms if t.lang == lang
+            ]
+            row += [x for cell in cells + [("", "")] * (n - len(cells)) for x in cell]
+        writer.writerow([*row, c.definition, c.note])
+    return BOM + buf.getvalue()
 
 
 def to_omegat(glossary: Glossary, source: str, target: str) -> str:
@@ -68,7 +90,7 @@ def to_omegat(glossary: Glossary, source: str, target: str) -> str:
             for t in terms:
                 if t.lang != target or t.status == "deprecated":
                     continue
-                comment = [t.status, c.kind]
+                comment = [STATUS_LABEL.get(t.status, t.status), c.kind]
                 if c.en and source != "en":
                     comment.append(c.en)
                 if avoid:
@@ -102,7 +124,10 @@ def _term_dict(t: TermEntry) -> dict:
 
 
 # ---------------------------------------------------------------- reading
-def _rows(data: bytes, name: str) -> tuple[list[str], list[dict[str, str]]]:
+Row = list[tuple[str, str]]  # (header, cell) in column order; a header may repeat
+
+
+def _rows(data: bytes, name: str) -> tuple[list[str], list[Row]]:
     """Header (lower case) and rows (stripped strings) of a CSV or TSV, delimiter detected."""
     import pandas as pd
 
@@ -111,70 +136,82 @@ def _rows(data: bytes, name: str) -> tuple[list[str], list[dict[str, str]]]:
     except UnicodeDecodeError as exc:
         raise FormatError(f"{name}: not UTF-8 (byte {exc.start}); save it as UTF-8 CSV") from None
     first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+    delimiter = max(DELIMITERS, key=first.count)
+    try:  # header=None: repeated headers (a language's variants) stay as they are
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, header=None
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no data"
         raise FormatError(f"{name}: unreadable CSV ({reason})") from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    if frame.empty or "concept_id" not in frame.columns:
+    cells = frame.fillna("").apply(lambda col: col.str.strip()).values.tolist()
+    header = [h.lower() for h in cells[0]] if cells else []
+    if len(cells) < 2 or "concept_id" not in header:
         raise FormatError(f"{name}: needs a header row with a concept_id column")
-    return list(frame.columns), frame.apply(lambda col: col.str.strip()).to_dict("records")
+    return header, [list(zip(header, row)) for row in cells[1:]]
 
 
 def read_csv(data: bytes, name: str = "CSV") -> Termbase:
     """Parse a long (concept_id, lang, term, ...) or wide (concept_id, vi, <lang>...) CSV/TSV."""
     header, rows = _rows(data, name)
     base = Termbase()
-    imported_at = now()
     long = "lang" in header and "term" in header
     seen_langs: set[tuple[str, str]] = set()
-    for line, r in enumerate(rows, start=2):
-        cid = r.get("concept_id", "")
+    for line, row in enumerate(rows, start=2):
+        first = dict(reversed(row))  # the first cell of each header
+        cid = first.get("concept_id", "")
         if not cid:
             raise FormatError(f"{name}: line {line} has no concept_id")
         if cid not in base.concept_fields:
-            concept = ConceptEntry(
-                cid,
-                vi=r.get("vi", ""),
-                en=r.get("en", ""),
-                kind=r.get("kind") or "term",
-                status="approved",
-                note=r.get("notes") or r.get("note", ""),
-            )
-            base.glossary.concepts.append(concept)
-            base.concept_fields[cid] = given_fields(
-                concept, ["status"] + ([] if r.get("kind") else ["kind"])
-            )
-        if long:
-            pairs = [(r["lang"], [r["term"]])]
-        else:
-            pairs = [
-                (h, [t.strip() for t in r.get(h, "").split(";")])
-                for h in header
-                if h not in NOT_LANGS
-            ]
-        for column, terms in pairs:
+            _read_concept(first, base)
+        cells = [(first["lang"], first["term"], first.get("status", ""))] if long else _wide(row)
+        for column, term, status in cells:
+            if not term:
+                continue
             lang = _lang(column, name, line)
-            for term in filter(None, terms):
-                status = r.get("status", "").lower() if long else ""
-                if status and status not in TERM_STATUSES:
-                    raise FormatError(f"{name}: line {line}: unknown status {status!r}")
-                entry = TermEntry(
-                    cid,
-                    lang,
-                    term,
-                    status or ("admitted" if (cid, lang) in seen_langs else "preferred"),
-                    _confidence(r.get("confidence", ""), name, line),
-                    source=f"import {name}",
-                    updated=imported_at,
-                )
-                seen_langs.add((cid, lang))
-                base.glossary.terms.append(entry)
-                defaulted = ["source", "updated", "frequency"] + ([] if status else ["status"])
-                base.term_fields[(cid, lang, term)] = given_fields(entry, defaulted)
+            status = {v: k for k, v in STATUS_LABEL.items()}.get(status.lower(), status.lower())
+            if status and status not in TERM_STATUSES:
+                raise FormatError(f"{name}: line {line}: unknown status {status!r}")
+            entry = TermEntry(
+                cid,
+                lang,
+                term,
+                status or ("admitted" if (cid, lang) in seen_langs else "preferred"),
+                _confidence(first.get("confidence", ""), name, line),
+                source=f"import {name}",
+                updated=base.read_at,
+            )
+            seen_langs.add((cid, lang))
+            base.glossary.terms.append(entry)
+            defaulted = ["source", "updated", "frequency"] + ([] if status else ["status"])
+            base.term_fields[(cid, lang, term)] = given_fields(entry, defaulted)
     return base
+
+
+def _read_concept(first: dict[str, str], base: Termbase) -> None:
+    concept = ConceptEntry(
+        first["concept_id"],
+        vi=first.get(SOURCE_LANG, ""),
+        en=first.get("en", ""),
+        kind=first.get("kind") or "term",
+        definition=first.get("definition", ""),
+        status="approved",
+        note=first.get("note") or first.get("notes", ""),
+    )
+    base.glossary.concepts.append(concept)
+    defaulted = ["status"] + ([] if first.get("kind") else ["kind"])
+    base.concept_fields[concept.concept_id] = given_fields(concept, defaulted)
+
+
+def _wide(row: Row) -> list[tuple[str, str, str]]:
+    """(language, term, status) of each term cell; a "<lang> status" column follows its term."""
+    found = []
+    for k, (head, cell) in enumerate(row):
+        if head in NOT_LANGS or head.endswith(" status"):
+            continue
+        following = row[k + 1] if k + 1 < len(row) else ("", "")
+        found.append((head, cell, following[1] if following[0] == f"{head} status" else ""))
+    return found
 
 
 def _lang(code: str, name: str, line: int) -> str:

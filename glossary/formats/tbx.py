@@ -1,15 +1,20 @@
-"""TBX: write TBX-Basic v3 (ISO 30042:2019, DCA style) and read TBX v3 or v2 (martif) termbases.
+"""TBX: write TBX-Basic v3 (ISO 30042:2019, DCA) or v2 (martif, TBX-Basic 2008) and read both.
 
-TBX-Basic has no place for machine evidence (confidence, frequency, proposal status), so those
-travel in one `<note>` per element starting with `glossary:` followed by JSON; CAT tools show it
-as a note, and `read_tbx` reads it back, which makes export -> import lossless.
+Translators see every `<note>` in their CAT tool, so machine data (confidence, frequency, the
+documents, evidence, the concept's kind and status) travels in one XML comment per element,
+`<!-- glossary: {...} -->`, which CAT tools and TBX readers skip; `read_tbx` reads it back, which
+makes export -> import lossless. A term nobody has reviewed has no administrativeStatus (TBX has
+no value for it) and carries the plain note UNVERIFIED instead.
+
+v2 is the layout OmegaT 3.6 and translate-toolkit read (martif with no namespace,
+termEntry/langSet/tig); v3 is what current memoQ, Trados and Phrase import.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from glossary.errors import FormatError, GlossaryError
 from glossary.formats.base import Termbase, given_fields, now, terms_by_concept
@@ -26,6 +31,13 @@ from glossary.text import normalize_lang
 TBX_NS = "urn:iso:std:iso:30042:ed-2"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 META = "glossary: "
+UNVERIFIED = "Unverified: a machine proposal that no reviewer has checked."
+TITLE = "Glossary keyed to Vietnamese source terms"
+# How README introduces the project; the header names it so, with no link to somewhere else.
+PRODUCER = (
+    "Exported by glossary, a toolkit for translators and terminologists who work with "
+    "Vietnamese political news in other languages."
+)
 TBX_STATUS = {
     "preferred": "preferredTerm-admn-sts",
     "admitted": "admittedTerm-admn-sts",
@@ -37,84 +49,118 @@ _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2
 
 
 # ---------------------------------------------------------------- writing
-def _el(parent, tag: str, text: str | None = None, **attrs):
+@dataclass(frozen=True)
+class Dialect:
+    """Element names and namespace of one TBX version; tags are written by their v3 names."""
+
+    namespace: str | None
+    names: dict[str, str] = field(default_factory=dict)
+
+    def tag(self, name: str) -> str:
+        """The qualified tag of an element given by its v3 name."""
+        local = self.names.get(name, name)
+        return f"{{{self.namespace}}}{local}" if self.namespace else local
+
+    def el(self, parent, tag: str, text: str | None = None, **attrs):
+        """A new child element; the attribute `lang` is written as xml:lang."""
+        from lxml import etree
+
+        node = etree.SubElement(parent, self.tag(tag))
+        for key, value in attrs.items():
+            node.set(XML_LANG if key == "lang" else key, value)
+        if text is not None:
+            node.text = text
+        return node
+
+
+V3 = Dialect(TBX_NS)
+V2 = Dialect(
+    None,
+    {
+        "tbx": "martif",
+        "tbxHeader": "martifHeader",
+        "conceptEntry": "termEntry",
+        "langSec": "langSet",
+        "termSec": "tig",
+    },
+)
+
+
+def _meta_comment(parent, data: dict) -> None:
+    """Machine data as a comment no CAT tool shows ("--" may not occur in an XML comment)."""
     from lxml import etree
 
-    node = etree.SubElement(parent, f"{{{TBX_NS}}}{tag}")
-    for key, value in attrs.items():
-        node.set(XML_LANG if key == "lang" else key, value)
-    if text is not None:
-        node.text = text
-    return node
-
-
-def _meta_note(parent, data: dict) -> None:
     data = {k: v for k, v in data.items() if v not in ("", None, [], {})}
     if data:
-        _el(parent, "note", META + json.dumps(data, ensure_ascii=False, sort_keys=True))
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("--", "-\\u002d")
+        parent.append(etree.Comment(f" {META}{text} "))
 
 
-def to_tbx(glossary: Glossary) -> str:
-    """TBX-Basic (ISO 30042:2019, DCA style): valid against TBXcoreStructV03.rng."""
+def to_tbx(glossary: Glossary, dialect: Dialect = V3) -> str:
+    """TBX-Basic: v3 (valid against TBXcoreStructV03.rng and the DCA rules) or v2 martif."""
     from lxml import etree
 
-    root = etree.Element(f"{{{TBX_NS}}}tbx", nsmap={None: TBX_NS})
+    nsmap = {None: dialect.namespace} if dialect.namespace else None
+    root = etree.Element(dialect.tag("tbx"), nsmap=nsmap)
     root.set("type", "TBX-Basic")
-    root.set("style", "dca")
+    if dialect is V3:
+        root.set("style", "dca")
     root.set(XML_LANG, "en")
-    header = _el(root, "tbxHeader")
-    file_desc = _el(header, "fileDesc")
-    _el(_el(file_desc, "titleStmt"), "title", "Glossary keyed to Vietnamese source terms")
-    source_desc = _el(file_desc, "sourceDesc")
-    _el(source_desc, "p", "Exported by glossary (https://pypi.org/project/glossary)")
-    if glossary.about:
-        _el(source_desc, "p", META + json.dumps(glossary.about, ensure_ascii=False, sort_keys=True))
-    text = _el(root, "text")
-    body = _el(text, "body") if glossary.concepts else None
+    el = dialect.el
+    file_desc = el(el(root, "tbxHeader"), "fileDesc")
+    el(el(file_desc, "titleStmt"), "title", TITLE)
+    source_desc = el(file_desc, "sourceDesc")
+    el(source_desc, "p", PRODUCER)
+    _meta_comment(source_desc, dict(glossary.about))
+    text = el(root, "text")
+    body = el(text, "body") if glossary.concepts or dialect is V2 else None
     by_concept = terms_by_concept(glossary)
     contexts: dict[tuple[str, str, str], list[ContextEntry]] = {}
     for x in glossary.contexts:
         contexts.setdefault((x.concept_id, x.lang, x.term), []).append(x)
     used_ids: set[str] = set()
     for c in glossary.concepts:
-        _tbx_concept(body, c, by_concept.get(c.concept_id, []), contexts, used_ids)
+        terms = by_concept.get(c.concept_id, [])
+        _tbx_concept(dialect, body, c, terms, contexts, used_ids)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode(
         "utf-8"
     )
 
 
-def _tbx_concept(body, c: ConceptEntry, terms: list[TermEntry], contexts, used_ids) -> None:
+def _tbx_concept(dialect, body, c: ConceptEntry, terms, contexts, used_ids) -> None:
+    el = dialect.el
     entry_id = _xml_id(c.concept_id, used_ids)
-    entry = _el(body, "conceptEntry", id=entry_id)
-    if c.definition:
-        _el(entry, "descrip", c.definition, type="definition")
-    if c.note:
-        _el(entry, "note", c.note)
+    entry = el(body, "conceptEntry", id=entry_id)
     own_id = c.concept_id if entry_id != c.concept_id else ""
-    _meta_note(entry, {"kind": c.kind, "status": c.status, "concept_id": own_id})
+    _meta_comment(entry, {"kind": c.kind, "status": c.status, "concept_id": own_id})
+    if c.definition:
+        el(entry, "descrip", c.definition, type="definition")
+    if c.note:
+        el(entry, "note", c.note)
     langs = [SOURCE_LANG] if c.vi or not (terms or c.en) else []
     langs += ["en"] if c.en and "en" not in langs else []
     langs += [lang for lang in dict.fromkeys(t.lang for t in terms) if lang not in langs]
     for lang in langs:
-        sec = _el(entry, "langSec", lang=lang)
+        sec = el(entry, "langSec", lang=lang)
         if lang == SOURCE_LANG and (c.vi or not terms):
-            term_sec = _el(sec, "termSec")
-            _el(term_sec, "term", c.vi)
-            _el(term_sec, "termNote", TBX_STATUS["preferred"], type="administrativeStatus")
-            _meta_note(term_sec, {"role": "source"})
+            term_sec = el(sec, "termSec")
+            el(term_sec, "term", c.vi)
+            el(term_sec, "termNote", TBX_STATUS["preferred"], type="administrativeStatus")
+            _meta_comment(term_sec, {"role": "source"})
         if lang == "en" and c.en:
-            term_sec = _el(sec, "termSec")
-            _el(term_sec, "term", c.en)
-            _meta_note(term_sec, {"role": "gloss"})
+            term_sec = el(sec, "termSec")
+            el(term_sec, "term", c.en)
+            _meta_comment(term_sec, {"role": "gloss"})
         for t in (t for t in terms if t.lang == lang):
-            _tbx_term(sec, t, contexts.get((t.concept_id, t.lang, t.term), []))
+            _tbx_term(dialect, sec, t, contexts.get((t.concept_id, t.lang, t.term), []))
 
 
-def _tbx_term(sec, t: TermEntry, ctxs: list[ContextEntry]) -> None:
-    term_sec = _el(sec, "termSec")
-    _el(term_sec, "term", t.term)
+def _tbx_term(dialect: Dialect, sec, t: TermEntry, ctxs: list[ContextEntry]) -> None:
+    el = dialect.el
+    term_sec = el(sec, "termSec")
+    el(term_sec, "term", t.term)
     if t.status in TBX_STATUS:
-        _el(term_sec, "termNote", TBX_STATUS[t.status], type="administrativeStatus")
+        el(term_sec, "termNote", TBX_STATUS[t.status], type="administrativeStatus")
     # TermEntry.context first (sharing a group with an identical ContextEntry), then the others.
     groups: list[tuple[str, ContextEntry | None]] = []
     rest = list(ctxs)
@@ -125,21 +171,23 @@ def _tbx_term(sec, t: TermEntry, ctxs: list[ContextEntry]) -> None:
         groups.append((t.context, same))
     groups += [(x.sentence, x) for x in rest]
     for sentence, ctx in groups:
-        grp = _el(term_sec, "descripGrp")
-        _el(grp, "descrip", sentence, type="context")
+        grp = el(term_sec, "descripGrp")
+        el(grp, "descrip", sentence, type="context")
         if ctx is not None and ctx.document:
-            _el(grp, "admin", ctx.document, type="source")
+            el(grp, "admin", ctx.document, type="source")
     if t.source:
-        _el(term_sec, "admin", t.source, type="source")
+        el(term_sec, "admin", t.source, type="source")
+    if t.status == "proposed":
+        el(term_sec, "note", UNVERIFIED)
     if t.note:
-        _el(term_sec, "note", t.note)
+        el(term_sec, "note", t.note)
     dated = bool(_DATETIME.fullmatch(t.updated))
     if dated:
-        grp = _el(term_sec, "transacGrp")
-        _el(grp, "transac", "modification", type="transactionType")
-        _el(grp, "date", t.updated)
+        grp = el(term_sec, "transacGrp")
+        el(grp, "transac", "modification", type="transactionType")
+        el(grp, "date", t.updated)
     where = [[x.document, x.position] if x is not None else None for _, x in groups]
-    _meta_note(
+    _meta_comment(
         term_sec,
         {
             "status": t.status if t.status not in TBX_STATUS else "",
@@ -197,20 +245,35 @@ def _text(node, exact: bool) -> str:
     return value if exact else " ".join(value.split())
 
 
+def _is_meta(text: str) -> bool:
+    return text.strip().startswith(META.strip())
+
+
+def _meta_texts(node, src: _Source) -> list[str]:
+    """This element's machine data: its comment (older exports: a note) saying "glossary:"."""
+    from lxml import etree
+
+    comments = [k.text or "" for k in node if k.tag is etree.Comment]
+    notes = [_text(n, src.exact) for n in _kids(node, "note")]
+    return [t.strip() for t in comments + notes if _is_meta(t)]
+
+
 def _meta(node, src: _Source) -> dict:
-    for note in _kids(node, "note"):
-        value = _text(note, src.exact)
-        if value.startswith(META.strip()):
-            try:
-                return json.loads(value[len(META.strip()) :])
-            except ValueError:
-                raise FormatError(f"{src.name}: unreadable glossary note {value[:60]!r}") from None
+    for value in _meta_texts(node, src):
+        try:
+            return json.loads(value[len(META.strip()) :])
+        except ValueError:
+            raise FormatError(f"{src.name}: unreadable glossary data {value[:60]!r}") from None
     return {}
 
 
 def _plain_notes(node, src: _Source) -> str:
     notes = (_text(n, src.exact) for n in _kids(node, "note"))
-    return "\n".join(n for n in notes if not n.startswith(META.strip()))
+    return "\n".join(n for n in notes if not _is_meta(n) and n != UNVERIFIED)
+
+
+def _unverified(node, src: _Source) -> bool:
+    return any(_text(n, src.exact) == UNVERIFIED for n in _kids(node, "note"))
 
 
 def _parse(data: bytes, name: str):
@@ -230,20 +293,25 @@ def _parse(data: bytes, name: str):
 
 def read_tbx(data: bytes, name: str = "TBX") -> Termbase:
     """Parse TBX bytes (our own export exactly, other tools' TBX-Basic v3/v2 sensibly)."""
+    from lxml import etree
+
     root = _parse(data, name)
-    own = any(_text(n, True).startswith(META) for n in root.iter("{*}note", "{*}p"))
+    own = any(_is_meta(n.text or "") for n in root.iter(etree.Comment)) or any(
+        _is_meta(_text(n, True)) for n in root.iter("{*}note")
+    )
     src = _Source(name, own, now())
     base = Termbase()
-    for p in root.iter("{*}p"):
-        text = _text(p, src.exact)
-        if text.startswith(META.strip()):
-            base.glossary.about = json.loads(text[len(META.strip()) :])
-    entries = [n for n in root.iter() if _local(n) in ("conceptEntry", "termEntry")]
-    if not entries:
-        raise FormatError(f"{name}: no conceptEntry found; is this a TBX termbase?")
-    for entry in entries:
+    for desc in root.iter("{*}sourceDesc"):  # older exports kept the run data in a <p>
+        found = [_meta(desc, src), *(_p_meta(p, src) for p in _kids(desc, "p"))]
+        base.glossary.about = next((f for f in found if f), base.glossary.about)
+    for entry in (n for n in root.iter() if _local(n) in ("conceptEntry", "termEntry")):
         _read_entry(entry, src, base)
     return base
+
+
+def _p_meta(p, src: _Source) -> dict:
+    text = _text(p, src.exact)
+    return json.loads(text[len(META.strip()) :]) if _is_meta(text) else {}
 
 
 def _read_entry(entry, src: _Source, base: Termbase) -> None:
@@ -306,7 +374,8 @@ def _read_term(term_sec, cid: str, lang: str, first: bool, src: _Source, base: T
         "",
     )
     # An unmarked term of another termbase is reviewed: preferred if first in its language.
-    status = tmeta.get("status") or FROM_TBX_STATUS.get(admin, "preferred" if first else "admitted")
+    default = "proposed" if _unverified(term_sec, src) else "preferred" if first else "admitted"
+    status = tmeta.get("status") or FROM_TBX_STATUS.get(admin, default)
     sentences = _context_sentences(term_sec, src)
     has_first = tmeta.get("first_context", bool(sentences)) if tmeta else bool(sentences)
     source = next((_text(a, src.exact) for a in _typed(term_sec, "admin", "source")), "")
@@ -328,7 +397,7 @@ def _read_term(term_sec, cid: str, lang: str, first: bool, src: _Source, base: T
     )
     base.glossary.terms.append(entry)
     defaulted = {"frequency"} if not entry.frequency else set()
-    if not (tmeta.get("status") or admin in FROM_TBX_STATUS):
+    if not (tmeta.get("status") or admin in FROM_TBX_STATUS or _unverified(term_sec, src)):
         defaulted.add("status")
     if not source:
         defaulted.add("source")
