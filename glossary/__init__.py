@@ -9,9 +9,10 @@ The Python API (everything the CLI does, one import away):
     load(path) / save(glossary, path) / update(path, proposal) / validate(path)
                                                      the terms.xlsx review store
     load_concept_list(path) -> [ConceptEntry]        a CSV/TSV/XLSX concept list
-    load_index(path) / lookup(index, query, ...)     find a concept from any language or form
+    load_index(path) / build_index(glossary)         the lookup index of a workbook
+    lookup_term(index, query, to=...) -> [LookupResult]  a concept from any language or form
     check_file(path, glossary, lang) -> [Finding]    terminology QA of a translation
-    export(glossary, fmt, ...) -> str                TBX, CSV, TSV, OmegaT, JSON
+    export_glossary(glossary, fmt, ...) -> str       TBX, CSV, TSV, OmegaT, JSON
     import_into(file, workbook) -> ImportReport      bring a TBX/CSV termbase into the workbook
 
 Records: Document, Candidate, ConceptEntry, TermEntry, ContextEntry, Glossary (glossary.models).
@@ -27,6 +28,7 @@ import importlib
 __version__ = "0.2.0"
 
 # public name -> "module:attribute"; resolved on first use so `import glossary` stays light
+# (No public name may equal a submodule's: `from glossary import lookup` is the module.)
 _API = {
     "read_corpus": "glossary.corpus:read_corpus",
     "extract_candidates": "glossary.extract:extract_candidates",
@@ -40,10 +42,10 @@ _API = {
     "load_concept_list": "glossary.store:load_concept_list",
     "load_index": "glossary.lookup:load_index",
     "build_index": "glossary.lookup:build_index",
-    "lookup": "glossary.lookup:lookup",
+    "lookup_term": "glossary.lookup:lookup",
     "check_file": "glossary.check:check_file",
     "check_text": "glossary.check:check_text",
-    "export": "glossary.export:export",
+    "export_glossary": "glossary.export:export",
     "import_file": "glossary.export:import_file",
     "import_into": "glossary.export:import_into",
     "Glossary": "glossary.models:Glossary",
@@ -58,6 +60,7 @@ __all__ = sorted(_API)
 
 
 def __getattr__(name: str):
+    """Resolve an API name on first use."""
     target = _API.get(name)
     if target is None:
         raise AttributeError(f"module 'glossary' has no attribute {name!r}")
