@@ -1,4 +1,4 @@
-"""`python -m benchmarks all|quality|speed|scale|lookup|store|report`.
+"""`python -m benchmarks all|quality|speed|scale|lookup|store|calibrate|errors|report`.
 
 Each benchmark writes benchmarks/results/<name>.json; every command then renders
 docs/benchmarks.md from all the result files there.
@@ -43,6 +43,10 @@ def run(name: str) -> None:
         scale.main(budget=TARGET_SECONDS / 2)
     elif name in ("lookup", "store"):
         run_script(name)
+    elif name in ("calibrate", "errors"):
+        import importlib
+
+        importlib.import_module(f"benchmarks.{name}").main(sys.argv[2:])
     print(f"== {name} took {time.perf_counter() - began:.0f} s", flush=True)
 
 
@@ -387,8 +391,8 @@ def render() -> str:
 def main(argv: list[str]) -> None:
     names = ("scale", "quality", "speed", "lookup", "store")
     what = argv[0] if argv else "all"
-    if what not in (*names, "all", "report"):
-        sys.exit(f"usage: python -m benchmarks [all|{'|'.join(names)}|report]")
+    if what not in (*names, "all", "report", "calibrate", "errors"):
+        sys.exit(f"usage: python -m benchmarks [all|{'|'.join(names)}|calibrate [--write]|errors|report]")
     for name in names if what == "all" else (() if what == "report" else (what,)):
         run(name)
     DOC.parent.mkdir(parents=True, exist_ok=True)

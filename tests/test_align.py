@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from glossary.align import align, csls, discover, gloss_variants, topk_blockwise
+from glossary.alignment import align, csls, discover, gloss_variants, topk_blockwise
 from glossary.models import Candidate, ConceptEntry, Context, Glossary
 
 DIM = 64
