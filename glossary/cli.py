@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from glossary.errors import GlossaryError
+from glossary.errors import GlossaryError, UsageError
 
 app = typer.Typer(
     add_completion=False,
@@ -272,9 +272,16 @@ def align_command(
 
 
 QUERY_ARGUMENT = typer.Argument(None, help="Term in any language; none: a prompt.")
-CHECK_FILE_ARGUMENT = typer.Argument(..., help="Translated text file (UTF-8) to check.")
+CHECK_FILE_ARGUMENT = typer.Argument(
+    ..., help="Translated text file (UTF-8), or an XLIFF/TMX file, to check."
+)
 IMPORT_FILE_ARGUMENT = typer.Argument(..., help="TBX or CSV termbase to bring in.")
 OUTPUT_OPTION = typer.Option(None, "--output", "-o", help="File to write; default stdout.")
+STATUS_HELP = (
+    "Term statuses, e.g. preferred,admitted; 'all' adds proposed and rejected. "
+    "Default: preferred, admitted, deprecated (csv: all but rejected)."
+)
+STATUS_OPTION = typer.Option(None, "--status", "-s", help=STATUS_HELP)
 
 
 @app.command("lookup")
@@ -327,30 +334,46 @@ def lookup_command(
 @app.command("check")
 def check_command(
     file: Path = CHECK_FILE_ARGUMENT,
-    lang: str = typer.Option(..., "--lang", "-l", help="Language of the file."),
+    lang: str | None = typer.Option(
+        None, "--lang", "-l", help="Language of the file (XLIFF/TMX: the target, if not in it)."
+    ),
+    errors_only: bool = typer.Option(False, "--errors-only", help="Leave out info notes."),
     glossary: Path = GLOSSARY_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Check a translation against the glossary: deprecated terms (error), one concept rendered
-    in different ways (error), terms not yet reviewed (info). Exits 1 when errors are found.
+    in different ways (error), terms not yet reviewed (info). An XLIFF 1.2/2.0 or TMX file with a
+    Vietnamese source is checked segment by segment: a Vietnamese glossary term in the source
+    whose target has none of its approved renderings (error), a deprecated rendering in the
+    target (error). Exits 1 when errors are found.
 
     Example:
 
-        glossary check translation_sv.txt --lang sv
+        glossary check translation_sv.txt --lang sv --errors-only
 
         glossary check seeds/003_3a33f52d9453375b.txt --lang sv --json
+
+        glossary check project_vi-sv.xlf
     """
+    from glossary import bilingual
     from glossary import check as ck
     from glossary.lookup import load_index, validate_lang
 
     lang = validate_lang(lang)
-    text = ck.read_text(file)
-    findings = ck.check_text(load_index(glossary), text, lang, str(file))
+    if bilingual.is_bilingual(file):
+        found = bilingual.check_bilingual(file, load_index(glossary), lang)
+        render = bilingual.render
+    else:
+        if lang is None:
+            raise UsageError("check needs --lang: the language the file is written in")
+        found = ck.check_text(load_index(glossary), ck.read_text(file), lang, str(file))
+        render = ck.render
+    findings = [f for f in found if f.severity == "error" or not errors_only]
     if json_out:
         print_json([f.to_dict() for f in findings])
     else:
-        sys.stdout.write(ck.render(findings) + "\n")
-    if ck.has_errors(findings):
+        sys.stdout.write(render(findings) + "\n")
+    if any(f.severity == "error" for f in findings):
         sys.exit(1)  # not typer.Exit: main() runs the app with standalone_mode=False
 
 
@@ -366,13 +389,7 @@ def export_command(
     lang: str | None = typer.Option(
         None, "--lang", "-l", help="Languages, e.g. fr,sv; omegat: TARGET or SOURCE,TARGET."
     ),
-    status: str | None = typer.Option(
-        None,
-        "--status",
-        "-s",
-        help="Term statuses, e.g. preferred,admitted; 'all' adds proposed and rejected. "
-        "Default: preferred, admitted, deprecated (csv: all but rejected).",
-    ),
+    status: str | None = STATUS_OPTION,
     include_proposed: bool = typer.Option(
         False, "--include-proposed", help="Also export unreviewed terms, marked as unverified."
     ),
