@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 import shutil
 import subprocess
@@ -15,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchmarks.browser import dump_dom, screenshot
+from benchmarks.browser import dump_dom, screenshot, with_script
 from glossary import report, store
 from glossary.models import ConceptEntry, ContextEntry, Glossary, TermEntry
 from glossary.report.payload import find_span, payload
@@ -75,17 +73,6 @@ def hostile_glossary() -> Glossary:
         contexts=[ContextEntry("evil", "fr", HOSTILE, "<a href=x>.txt", 3, f"Il dit {HOSTILE}.")],
         about={"corpus": "<img src=y>"},
     )
-
-
-def with_probe(page: Path, js: str) -> Path:
-    """A copy of the page with a test script run first, allowed by the page's own policy."""
-    html = page.read_text(encoding="utf-8")
-    digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
-    html = html.replace("script-src ", f"script-src 'sha256-{digest}' ", 1)
-    head = html.index('<meta name="viewport"')
-    probed = page.with_name("probed-" + page.name)
-    probed.write_text(html[:head] + f"<script>{js}</script>" + html[head:], encoding="utf-8")
-    return probed
 
 
 def rendered(chromium: str, page: Path, query: str = "") -> lxml.html.HtmlElement:
@@ -237,7 +224,7 @@ def test_page_makes_no_network_request(chromium, seeds_page, seeds_glossary):
         "addEventListener('load',()=>{const d=document.documentElement.dataset;"
         "d.resources=performance.getEntriesByType('resource').length;d.blocked=blocked.length;});"
     )
-    dom = rendered(chromium, with_probe(seeds_page, probe))  # Chromium has no network (FLAGS)
+    dom = rendered(chromium, with_script(seeds_page, probe))  # Chromium has no network (FLAGS)
     assert dom.get("data-resources") == "0" and dom.get("data-blocked") == "0"
     assert len(dom.xpath("//div[@data-concept]")) == len(seeds_glossary.concepts)
 
@@ -248,7 +235,7 @@ def test_clicking_a_term_shows_its_contexts_and_evidence(chromium, seeds_page):
         "addEventListener('load',()=>{document.querySelector("
         "'div[data-concept=dan_van_kheo] div[data-lang=fr] button.term').click();});"
     )
-    dom = rendered(chromium, with_probe(seeds_page, probe))
+    dom = rendered(chromium, with_script(seeds_page, probe))
     details = dom.xpath("//aside[@id='details']")[0]
     assert details.get("hidden") is None
     assert details.xpath(".//h2")[0].text_content() == "mobilisation de masse habile"
