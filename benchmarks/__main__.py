@@ -307,17 +307,16 @@ def store_section(st: dict) -> list[str]:
 
 
 def page_section(pg: dict) -> list[str]:
-    out = ["## Review page", ""]
-    out += [
+    how = (
         "From `benchmarks/page_bench.py`: `glossary report` on the repository's terms.xlsx and "
         "on a synthetic glossary (the store benchmark's, with every 5th row preferred and some "
         "rejected, admitted, deprecated), opened in headless Chromium "
         f"({pg['repeat']} runs, medians). Ready: the page's own mark, from navigation start to "
         "the matrix built and laid out (reading and parsing the file included). Update: one "
         "filter-sort-render pass of the matrix with layout, what a reader waits for after "
-        "changing a filter. Chromium s: the whole headless process, start and DOM dump included.",
-        "",
-    ]
+        "changing a filter. Chromium s: the whole headless process, start and DOM dump included."
+    )
+    out = ["## Review page", "", how, ""]
     rows = []
     for name, size in pg["sizes"].items():
         for run in size["browser"]:

@@ -24,8 +24,8 @@ REVIEWED = ("preferred", "admitted", "deprecated", "rejected")
 HOSTILE = '</script><img src=x onerror="document.title=1">'
 
 
-def glossary_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(cwd)}
+def glossary_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(cwd), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "glossary.cli", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False,
@@ -93,7 +93,7 @@ def test_report_is_one_file_that_loads_nothing_from_elsewhere(seeds_page):
     assert not re.search(r"https?://|//cdn|@import|\burl\(", code)
     assert not re.search(r"<(?:link|script|img|iframe)[^>]+(?:src|href)=\"(?!data:)", code)
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
-    assert "default-src 'none'" in policy
+    assert "default-src 'none'" in policy and "unsafe-inline" not in policy
     scripts = re.search(r"script-src ([^;]+)", policy).group(1).split()
     assert scripts and all(s.startswith("'sha256-") for s in scripts)  # only its own script
 
@@ -130,6 +130,33 @@ def test_bad_output_or_corpus_is_one_clear_line(tmp_path, args, says):
     assert done.returncode == 2 and says in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert (tmp_path / "terms.xlsx").read_bytes() == before
+
+
+def test_open_hands_the_page_to_the_web_browser(tmp_path):
+    shutil.copy(ROOT / "terms.xlsx", tmp_path / "terms.xlsx")
+    opener = tmp_path / "browser.sh"
+    opener.write_text('#!/bin/sh\necho "$1" > "$(dirname "$0")/opened.txt"\n', encoding="utf-8")
+    opener.chmod(0o755)
+    env = {"BROWSER": str(opener)}
+    done = glossary_cli("report", "-o", "page.html", "--open", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    opened = (tmp_path / "opened.txt").read_text(encoding="utf-8").strip()
+    assert opened == (tmp_path / "page.html").resolve().as_uri()
+
+
+def test_line_numbers_come_from_the_corpus_the_workbook_names(
+    tmp_path, seeds_glossary, monkeypatch
+):
+    assert seeds_glossary.about["corpus"] == "seeds/"
+    monkeypatch.chdir(tmp_path)  # not found from here, so beside the workbook
+    assert report.corpus_folder(seeds_glossary, ROOT / "terms.xlsx") == ROOT / "seeds/"
+    assert report.corpus_folder(seeds_glossary, tmp_path / "terms.xlsx") is None
+
+
+def test_an_empty_glossary_still_makes_a_page(tmp_path):
+    written = report.write(Glossary(), tmp_path / "report.html")
+    assert written.concepts == written.terms == 0
+    assert "No terms yet" in written.path.read_text(encoding="utf-8")
 
 
 def test_contexts_give_the_line_of_their_document(seeds_glossary):

@@ -239,10 +239,13 @@
   function headRow(langs) {
     const row = el("div", "row head");
     row.setAttribute("role", "row");
-    row.append(el("div", "", "Concept"));
+    const corner = el("div", "", "Concept");
+    corner.setAttribute("role", "columnheader");
+    row.append(corner);
     for (const li of langs) {
       const count = D.terms.filter((t) => t.l === li).length;
       const cell = el("div", "", `${D.langs[li]} `);
+      cell.setAttribute("role", "columnheader");
       cell.title = LANG_NAMES[D.langs[li]] || D.langs[li];
       cell.append(el("span", "meta", `${count} terms`));
       row.append(cell);
