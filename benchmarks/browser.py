@@ -46,9 +46,12 @@ def _run(exe: str, args: list[str], timeout: float) -> subprocess.CompletedProce
         return subprocess.run(command, capture_output=True, timeout=timeout, check=False)
 
 
-def dump_dom(exe: str, url: str, size: tuple[int, int] = (1400, 1000), timeout: float = 120) -> str:
-    """The page's DOM after its load event, as HTML text."""
-    done = _run(exe, [f"--window-size={size[0]},{size[1]}", "--dump-dom", url], timeout)
+def dump_dom(
+    exe: str, url: str, size: tuple[int, int] = (1400, 1000), wait_ms: int = 0, timeout: float = 120
+) -> str:
+    """The page's DOM after its load event (and `wait_ms` of the page's timers), as HTML text."""
+    wait = [f"--virtual-time-budget={wait_ms}"] if wait_ms else []
+    done = _run(exe, [f"--window-size={size[0]},{size[1]}", *wait, "--dump-dom", url], timeout)
     if done.returncode != 0 or not done.stdout.strip():
         raise RuntimeError(
             f"chromium --dump-dom failed ({done.returncode}): {done.stderr[-800:]!r}"

@@ -99,9 +99,9 @@ CLICK = (
 def picture(exe: str, png: Path) -> None:
     """A screenshot of the seeds' review page, built from the repository's terms.xlsx."""
     with tempfile.TemporaryDirectory() as folder:
-        page = report.write(
-            store.load(ROOT / "terms.xlsx"), Path(folder) / "report.html", ROOT / "seeds"
-        )
+        seeds = store.load(ROOT / "terms.xlsx")
+        title = "Glossary review: terms.xlsx"  # as `glossary report` titles it
+        page = report.write(seeds, Path(folder) / "report.html", ROOT / "seeds", title)
         screenshot(exe, with_script(page.path, CLICK).as_uri(), png, size=(1600, 1200))
     print(f"wrote {png}")
 

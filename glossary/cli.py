@@ -441,7 +441,8 @@ def report_command(
     from glossary import report, store
 
     loaded = store.load(glossary)
-    written = report.write(loaded, output, corpus or report.corpus_folder(loaded, glossary))
+    folder = corpus or report.corpus_folder(loaded, glossary)
+    written = report.write(loaded, output, folder, title=f"Glossary review: {glossary.name}")
     err.print(
         f"wrote {output} ({written.bytes:,} bytes): {written.concepts} concepts, "
         f"{written.terms} terms",

@@ -75,8 +75,8 @@ def hostile_glossary() -> Glossary:
     )
 
 
-def rendered(chromium: str, page: Path, query: str = "") -> lxml.html.HtmlElement:
-    dom = lxml.html.fromstring(dump_dom(chromium, page.resolve().as_uri() + query))
+def rendered(chromium: str, page: Path, query: str = "", wait_ms: int = 0) -> lxml.html.HtmlElement:
+    dom = lxml.html.fromstring(dump_dom(chromium, page.resolve().as_uri() + query, wait_ms=wait_ms))
     assert dom.get("data-ready"), "the page's script did not finish"
     return dom
 
@@ -244,6 +244,37 @@ def test_search_ignores_diacritics_and_case(chromium, seeds_page, seeds_glossary
 
 
 @pytest.mark.chromium
+def test_typing_in_the_filters_updates_the_matrix_and_the_address(
+    chromium, seeds_page, seeds_glossary
+):
+    typing = (
+        "addEventListener('load',()=>{const q=document.getElementById('q');q.value='mobilisation';"
+        "document.getElementById('min').value='0.5';"
+        "document.querySelector('input[name=status][value=proposed]').click();"
+        "q.dispatchEvent(new Event('input',{bubbles:true}));"
+        "setTimeout(()=>{document.documentElement.dataset.address=location.search},1000);});"
+    )
+    dom = rendered(chromium, with_script(seeds_page, typing), wait_ms=3000)
+    rows = {r.get("data-concept") for r in dom.xpath("//main[@id='matrix']/div[@data-concept]")}
+    want = set()
+    for c in seeds_glossary.concepts:
+        words = " ".join(
+            [c.concept_id, c.vi, c.en, *(t.term for t in seeds_glossary.terms_of(c.concept_id))]
+        )
+        passing = [
+            t
+            for t in seeds_glossary.terms_of(c.concept_id)
+            if t.status != "proposed" and t.confidence is not None and t.confidence >= 0.5
+        ]
+        if "mobilisation" in words.casefold() and passing:
+            want.add(c.concept_id)
+    assert rows == want and want
+    address = dom.get("data-address")
+    assert "q=mobilisation" in address and "min=0.5" in address
+    assert "status=preferred%2Cadmitted%2Cdeprecated%2Crejected" in address
+
+
+@pytest.mark.chromium
 def test_page_makes_no_network_request(chromium, seeds_page, seeds_glossary):
     probe = (
         "window.blocked=[];"
@@ -284,3 +315,17 @@ def test_hostile_terms_show_as_text_in_the_browser(chromium, tmp_path):
         dom.xpath("//div[@data-concept='evil']//span[@class='vi']")[0].text_content()
         == "<b>Đảng</b>"
     )
+
+
+@pytest.mark.chromium
+def test_a_big_glossary_shows_its_rows_a_page_at_a_time(chromium, tmp_path):
+    from benchmarks.store_bench import make_glossary
+
+    page = report.write(make_glossary(2000), tmp_path / "report.html").path  # 400 concepts
+    dom = rendered(chromium, page)
+    assert len(dom.xpath("//div[@data-concept]")) == 250
+    assert dom.xpath("//button[@id='more-button']")[0].text_content() == "Show more (150 left)"
+    more = "addEventListener('load',()=>document.getElementById('more-button').click());"
+    dom = rendered(chromium, with_script(page, more))
+    assert len(dom.xpath("//div[@data-concept]")) == 400
+    assert dom.xpath("//div[@id='more']")[0].get("hidden") is not None

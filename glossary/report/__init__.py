@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from html import escape
@@ -63,7 +64,6 @@ def render(glossary: Glossary, corpus: str | Path | None = None, title: str = ""
         f"default-src 'none'; img-src data:; style-src 'sha256-{_sha256(style)}'; "
         f"script-src 'sha256-{_sha256(script)}'; base-uri 'none'; form-action 'none'"
     )
-
     parts = {
         "{{policy}}": escape(policy, quote=False),  # single quotes are the policy's own
         "{{title}}": escape(data["title"]),
@@ -72,10 +72,8 @@ def render(glossary: Glossary, corpus: str | Path | None = None, title: str = ""
         "{{data}}": _script_json(data),
         "{{script}}": script,
     }
-    for marker, value in parts.items():
-        head, sep, tail = template.partition(marker)
-        template = head + value + tail if sep else template
-    return template
+    # One pass, so text put in is never searched for markers again.
+    return re.sub(r"\{\{[a-z]+\}\}", lambda m: parts.get(m.group(0), m.group(0)), template)
 
 
 def corpus_folder(glossary: Glossary, glossary_path: Path) -> Path | None:

@@ -94,7 +94,7 @@ class _Lines:
         return None if text.lstrip().startswith("<") else text
 
 
-def _langs(glossary: Glossary) -> list[str]:
+def languages(glossary: Glossary) -> list[str]:
     """The seed languages first, in their usual order, then any others alphabetically."""
     present = {t.lang for t in glossary.terms}
     return [lang for lang in SEED_LANGS if lang in present] + sorted(present - set(SEED_LANGS))
@@ -127,7 +127,7 @@ def _term_record(t: TermEntry, ids: dict, contexts: list[list], strings: dict) -
 
 def payload(glossary: Glossary, corpus: Path | None, title: str) -> dict:
     """Everything report.js needs, as lists of plain values (see report.js for the keys)."""
-    langs = _langs(glossary)
+    langs = languages(glossary)
     concepts = list(glossary.concepts)
     known = {c.concept_id for c in concepts}
     concepts += [ConceptEntry(cid) for cid in dict.fromkeys(t.concept_id for t in glossary.terms)

@@ -6,7 +6,7 @@ from collections import Counter
 from html import escape
 
 from glossary.models import TERM_STATUSES, Glossary, TermEntry
-from glossary.report.payload import APPROVED, REVIEWED, STATUS_COLOURS, _langs
+from glossary.report.payload import APPROVED, REVIEWED, STATUS_COLOURS, languages
 
 WIDTH = 360
 LABEL = 44  # room for the labels left of the bars
@@ -71,7 +71,7 @@ def _stacked_rows(rows: list[Row], total: float) -> list[str]:
 
 def terms_by_status(glossary: Glossary) -> str:
     """Terms per language, each bar split by status."""
-    counts = {lang: Counter() for lang in _langs(glossary)}
+    counts = {lang: Counter() for lang in languages(glossary)}
     for t in glossary.terms:
         counts[t.lang][t.status] += 1
     most = max((sum(c.values()) for c in counts.values()), default=0)
@@ -89,7 +89,7 @@ def terms_by_status(glossary: Glossary) -> str:
 def review_progress(glossary: Glossary) -> str:
     """Per language, the share of terms a reviewer has decided on."""
     rows = []
-    for lang in _langs(glossary):
+    for lang in languages(glossary):
         mine = [t for t in glossary.terms if t.lang == lang]
         done = sum(1 for t in mine if t.status in REVIEWED)
         share = 100 * done / len(mine)
