@@ -159,6 +159,16 @@ def test_an_empty_glossary_still_makes_a_page(tmp_path):
     assert "No terms yet" in written.path.read_text(encoding="utf-8")
 
 
+def test_odd_confidences_from_the_python_api_still_make_a_page():
+    odd = [
+        TermEntry("c", "fr", "x", confidence=float("nan")),
+        TermEntry("c", "fr", "y", confidence=1.5),
+    ]
+    data = payload(Glossary(terms=odd), None, "t")
+    assert [t["p"] for t in data["terms"]] == [None, 1.0]
+    assert "NaN" not in report.render(Glossary(terms=odd))
+
+
 def test_contexts_give_the_line_of_their_document(seeds_glossary):
     data = payload(seeds_glossary, ROOT / "seeds", "t")
     doc, position, line, sentence, start, end = data["terms"][0]["x"][0]

@@ -41,7 +41,7 @@ class ReportFile:
 
 def _script_json(data: object) -> str:
     """JSON that is safe inside a <script> element: no "</script>", no "<!--", no U+2028."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, code)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -6,6 +6,7 @@ glossary of 10,000 terms stays a few megabytes.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from pathlib import Path
 
@@ -28,6 +29,13 @@ APPROVED = ("preferred", "admitted")
 def is_new(concept: ConceptEntry) -> bool:
     """A concept the machine proposed (no Vietnamese term yet, or a new_ id)."""
     return not concept.vi.strip() or concept.concept_id.startswith("new_")
+
+
+def confidence_of(t: TermEntry) -> float | None:
+    """The term's confidence within 0-1, or None when it has none (or not a number)."""
+    if t.confidence is None or not math.isfinite(t.confidence):
+        return None
+    return min(1.0, max(0.0, t.confidence))
 
 
 def find_span(sentence: str, term: str) -> tuple[int, int]:
@@ -107,7 +115,7 @@ def _term_record(t: TermEntry, ids: dict, contexts: list[list], strings: dict) -
         "l": ids["lang"][t.lang],
         "t": t.term,
         "s": ids["status"].get(t.status, 0),
-        "p": t.confidence,
+        "p": confidence_of(t),
         "f": t.frequency,
         "d": [strs(d.strip()) for d in t.documents.split(";") if d.strip()],
         "x": contexts,
@@ -147,7 +155,7 @@ def payload(glossary: Glossary, corpus: Path | None, title: str) -> dict:
              strings["sents"](x.sentence), start, end]
         )  # fmt: skip
     terms = [
-        _term_record(t, ids, by_term.get((t.concept_id, t.lang, t.term), []), strings)
+        _term_record(t, ids, list(by_term.get((t.concept_id, t.lang, t.term), ())), strings)
         for t in glossary.terms
     ]
     rows = [_concept_record(c) for c in concepts]

@@ -6,7 +6,7 @@ from collections import Counter
 from html import escape
 
 from glossary.models import TERM_STATUSES, Glossary, TermEntry
-from glossary.report.payload import APPROVED, REVIEWED, STATUS_COLOURS, languages
+from glossary.report.payload import APPROVED, REVIEWED, STATUS_COLOURS, confidence_of, languages
 
 WIDTH = 360
 LABEL = 44  # room for the labels left of the bars
@@ -115,9 +115,10 @@ def _bin(confidence: float) -> int:
 def confidence_histogram(glossary: Glossary) -> str:
     """How many terms fall in each tenth of confidence, split by status."""
     bins = [Counter() for _ in range(BINS)]
-    for t in glossary.terms:
-        if t.confidence is not None:
-            bins[_bin(t.confidence)][t.status] += 1
+    scored = [(t, confidence_of(t)) for t in glossary.terms]
+    for t, confidence in scored:
+        if confidence is not None:
+            bins[_bin(confidence)][t.status] += 1
     most = max((sum(b.values()) for b in bins), default=0) or 1
     top, base, step = 10.0, 130.0, (WIDTH - LABEL - 10) / BINS
     body = [f'<line x1="{LABEL}" y1="{base}" x2="{WIDTH - 10}" y2="{base}" stroke="{GRID}"/>']
@@ -132,7 +133,7 @@ def confidence_histogram(glossary: Glossary) -> str:
             y -= h
     for i in range(0, BINS + 1, 2):
         body.append(_text(LABEL + i * step, base + 14, f"{i / BINS:.1f}", "middle", 10))
-    unscored = sum(1 for t in glossary.terms if t.confidence is None)
+    unscored = sum(1 for _, confidence in scored if confidence is None)
     note = f"{unscored} terms have no confidence (added by a reviewer)" if unscored else ""
     body += _legend(base + 32, TERM_STATUSES)
     return _svg("Confidence of the terms", base + 40, body, note)
@@ -140,13 +141,14 @@ def confidence_histogram(glossary: Glossary) -> str:
 
 def calibration_points(terms: list[TermEntry]) -> list[tuple[int, int, int, float]]:
     """(bin, reviewed rows, approved rows, mean confidence) for each tenth holding reviewed rows."""
-    seen: dict[int, list[TermEntry]] = {}
+    seen: dict[int, list[tuple[TermEntry, float]]] = {}
     for t in terms:
-        if t.status in REVIEWED and t.confidence is not None:
-            seen.setdefault(_bin(t.confidence), []).append(t)
+        confidence = confidence_of(t)
+        if t.status in REVIEWED and confidence is not None:
+            seen.setdefault(_bin(confidence), []).append((t, confidence))
     return [
-        (i, len(rows), sum(1 for t in rows if t.status in APPROVED),
-         sum(t.confidence for t in rows) / len(rows))
+        (i, len(rows), sum(1 for t, _ in rows if t.status in APPROVED),
+         sum(c for _, c in rows) / len(rows))
         for i, rows in sorted(seen.items())
     ]  # fmt: skip
 
