@@ -75,8 +75,9 @@ def browse(exe: str, page: Path, query: str, repeat: int) -> dict:
 
 def measure(exe: str, glossary: Glossary, folder: Path, name: str, repeat: int) -> dict:
     page = folder / f"{name}.html"
+    corpus = ROOT / "seeds" if name == "seeds" else None  # line numbers, as `glossary report`
     began = time.perf_counter()
-    written = report.write(glossary, page)
+    written = report.write(glossary, page, corpus)
     build = time.perf_counter() - began
     print(f"{name}: {written.terms} terms, {written.bytes:,} bytes, built in {build:.2f} s")
     runs = [browse(exe, page, query, repeat) for query in (QUERIES if name != "seeds" else ("",))]
