@@ -469,6 +469,41 @@ def import_command(
     )
 
 
+# ---------------------------------------------------------------- report
+@app.command("report")
+def report_command(
+    glossary: Path = GLOSSARY_OPTION,
+    output: Path = typer.Option(Path("report.html"), "--output", "-o", help="The HTML file."),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", help="Folder of the articles, for line numbers; default: the workbook's."
+    ),
+    open_it: bool = typer.Option(False, "--open", help="Open the page in the web browser."),
+) -> None:
+    """Write the review page: one self-contained HTML file (no server, no network) with the
+    concept x language matrix, filters, each term's contexts and evidence, and plots.
+    Filters also come from the address, e.g. report.html?lang=sv&status=proposed.
+
+    Example:
+
+        glossary report -g terms.xlsx -o report.html --open
+    """
+    from glossary import report, store
+
+    loaded = store.load(glossary)
+    folder = corpus or report.corpus_folder(loaded, glossary)
+    written = report.write(loaded, output, folder, title=f"Glossary review: {glossary.name}")
+    err.print(
+        f"wrote {output} ({written.bytes:,} bytes): {written.concepts} concepts, "
+        f"{written.terms} terms",
+        highlight=False, markup=False,
+    )  # fmt: skip
+    if open_it:
+        import webbrowser
+
+        if not webbrowser.open(output.resolve().as_uri()):
+            err.print(f"no web browser found; open {output.resolve().as_uri()}", highlight=False)
+
+
 # ---------------------------------------------------------------- store
 @app.command("validate")
 def validate_command(

@@ -119,3 +119,16 @@ def tiny_model(tmp_path_factory) -> str:
     from tinymodel import tiny_model_folder
 
     return tiny_model_folder(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of a headless Chromium for the review page; CI sets GLOSSARY_REQUIRE_CHROMIUM=1."""
+    from benchmarks.browser import find_chromium
+
+    exe = find_chromium()
+    if exe:
+        return exe
+    if _required("GLOSSARY_REQUIRE_CHROMIUM"):
+        pytest.fail("Chromium is required but not installed (apt-get install chromium)")
+    pytest.skip("Chromium is not installed")
