@@ -24,7 +24,7 @@ import numpy as np
 from benchmarks import ROOT, SEEDS, SHARED, WORK, model_path, now, write_result
 from glossary.alignment import keyed_proposals, prepare
 from glossary.alignment.ranking import FEATURES, Shortlist, assign, probabilities, shortlists
-from glossary.alignment.settings import SETTINGS_FILE, AlignSettings, Ranker, default_settings
+from glossary.alignment.settings import SETTINGS_FILE, AlignSettings, Ranker, Tree, default_settings
 from glossary.corpus import read_corpus
 from glossary.embed import Embedder
 from glossary.extract import extract_candidates
@@ -96,16 +96,30 @@ def build_table(inputs, settings: AlignSettings, gold: dict, score) -> Table:
     )  # fmt: skip
 
 
-def fit_ranker(x: np.ndarray, y: np.ndarray, c: float = 1.0) -> Ranker:
-    """A logistic regression over standardised features, folded back onto raw features."""
-    from sklearn.linear_model import LogisticRegression
+# The boosted trees: small and shallow, since the dev gold is small (a few hundred positives).
+# On the 5-fold CV, 100 trees of 7 leaves did as well as larger ensembles (within 0.01 F1)
+# and better than a logistic regression over the same features (0.632 keyed).
+TREES = {"max_iter": 100, "learning_rate": 0.05, "max_leaf_nodes": 7, "min_samples_leaf": 20}
 
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
-    w = model.coef_[0] / scale
-    bias = float(model.intercept_[0] - (model.coef_[0] * mean / scale).sum())
-    return Ranker({name: round(float(v), 6) for name, v in zip(FEATURES, w)}, round(bias, 6))
+
+def fit_ranker(x: np.ndarray, y: np.ndarray) -> Ranker:
+    """Gradient-boosted trees (scikit-learn), exported to plain node arrays."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    model = HistGradientBoostingClassifier(**TREES, random_state=SEED).fit(x, y)
+    trees = []
+    for (predictor,) in model._predictors:  # one tree per iteration for a binary target
+        nodes = predictor.nodes
+        trees.append(Tree(
+            feature=[int(v) for v in nodes["feature_idx"]],
+            threshold=[float(v) for v in nodes["num_threshold"]],
+            left=[int(v) for v in nodes["left"]], right=[int(v) for v in nodes["right"]],
+            value=[round(float(v), 6) for v in nodes["value"]],
+            leaf=[bool(v) for v in nodes["is_leaf"]],
+            missing_left=[bool(v) for v in nodes["missing_go_to_left"]],
+        ))  # fmt: skip
+    bias = float(np.ravel(model._baseline_prediction)[0])
+    return Ranker(features=FEATURES, bias=round(bias, 6), trees=tuple(trees))
 
 
 def rows_of(table: Table, inputs, prob: np.ndarray, floors: np.ndarray) -> list[dict]:
@@ -127,22 +141,21 @@ def f1_on(gold_subset: dict, rows: list[dict], score) -> dict:
     return score.score_keyed(gold_subset, keep)
 
 
-def oof(table: Table, inputs, gold: dict, folds: np.ndarray, c: float, exclude: int | None = None):
+def oof(table: Table, inputs, gold: dict, folds: np.ndarray, exclude: int | None = None):
     """Out-of-fold probabilities over the folds other than `exclude`: each fold's rows are
     scored by a ranker fitted on the remaining folds (distractors: by their own hashed fold)."""
     prob = np.zeros(len(table.y))
     use = folds != exclude if exclude is not None else np.ones(len(folds), bool)
     for f in sorted(set(folds[table.gold & use])):
         train = table.gold & use & (folds != f)
-        ranker = fit_ranker(table.x[train], table.y[train], c)
+        ranker = fit_ranker(table.x[train], table.y[train])
         rows = folds == f
         prob[rows] = _predict(table, rows, ranker)
     return prob
 
 
 def _predict(table: Table, rows: np.ndarray, ranker: Ranker) -> np.ndarray:
-    w = np.array([ranker.weights[n] for n in FEATURES])
-    z = np.clip(table.x[rows] @ w + ranker.bias, -60, 60)
+    z = np.clip(ranker.logit(table.x[rows]), -60, 60)
     return 1 / (1 + np.exp(-z))
 
 
@@ -156,14 +169,14 @@ def best_floor(table, inputs, prob, gold_subset, score) -> float:
     return float(best[1])
 
 
-def cross_validate(table: Table, inputs, gold: dict, score, c: float = 1.0) -> dict:
+def cross_validate(table: Table, inputs, gold: dict, score) -> dict:
     """Nested CV: out-of-fold probabilities, and per outer fold a floor chosen on the others."""
     folds = np.array([fold_of(inputs.concepts[j].concept_id) for j in table.concept])
-    prob = oof(table, inputs, gold, folds, c)
+    prob = oof(table, inputs, gold, folds)
     floors = np.zeros(len(inputs.concepts))
     chosen = {}
     for f in range(FOLDS):
-        inner = oof(table, inputs, gold, folds, c, exclude=f)
+        inner = oof(table, inputs, gold, folds, exclude=f)
         others = {cid: g for cid, g in gold.items() if fold_of(cid) != f}
         chosen[f] = best_floor(table, inputs, np.where(folds == f, prob, inner), others, score)
         for j, concept in enumerate(inputs.concepts):
@@ -214,11 +227,10 @@ def run(write: bool = False, cache: Path | None = None) -> dict:
         inputs = prepare(candidates, embedder, catalog(with_gloss), langs=langs, settings=settings)
         table = build_table(inputs, settings, gold, score)
         cv = cross_validate(table, inputs, gold, score)
-        all_prob = np.zeros(len(table.y))
         ranker = fit_ranker(table.x[table.gold], table.y[table.gold])
         all_prob = _predict(table, np.ones(len(table.y), bool), ranker)
         folds = np.array([fold_of(inputs.concepts[j].concept_id) for j in table.concept])
-        floor = best_floor(table, inputs, oof(table, inputs, gold, folds, 1.0), gold, score)
+        floor = best_floor(table, inputs, oof(table, inputs, gold, folds), gold, score)
         rankers[mode] = (ranker, floor)
         result["modes"][mode] = {
             "cross_validated": cv,

@@ -85,7 +85,7 @@ def run(cache: Path | None = None) -> dict:
     inputs = prepare(extract_candidates(docs), embedder, catalog(True), langs=langs, settings=settings)
     proposals = keyed_proposals(inputs, settings)
     shorts = shortlists(inputs.by_lang, inputs.vectors, inputs.concepts, inputs.queries, settings)
-    ranking = _ranking(shorts, settings) if settings.ranker.weights else {}
+    ranking = _ranking(shorts, settings) if settings.ranker.active else {}
     index = {c.concept_id: j for j, c in enumerate(inputs.concepts)}
     claims = {(p.lang, inputs.by_lang[p.lang].index(p.candidate)): p.concept_id for p in proposals}
     by_pair: dict[tuple[str, str], list[str]] = {}

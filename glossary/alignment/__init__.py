@@ -137,7 +137,7 @@ def keyed_proposals(
         [settings.floor(bool(c.en)) if min_confidence is None else min_confidence for c in concepts]
     )
     args = (inputs.by_lang, inputs.vectors, concepts, inputs.queries, settings)
-    if settings.ranker.weights:
+    if settings.ranker.active:
         return rank_keyed(*args, floors, rejected, inputs.accepted)
     known = {c.concept_id: j for j, c in enumerate(concepts)}
     return [p for p in assign_keyed(*args, rejected) if p.confidence >= floors[known[p.concept_id]]]

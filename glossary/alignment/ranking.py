@@ -18,6 +18,7 @@ import numpy as np
 from glossary.alignment import evidence as ev
 from glossary.alignment.keyed import Proposal, score_matrix
 from glossary.alignment.settings import AlignSettings, Ranker
+from glossary.errors import UsageError
 from glossary.models import Candidate, ConceptEntry
 from glossary.text import gloss_variants
 
@@ -178,8 +179,12 @@ def shortlists(
 
 def probabilities(short: Shortlist, ranker: Ranker) -> np.ndarray:
     """The ranker's probability for every shortlisted row."""
-    w = np.array([ranker.weights.get(name, 0.0) for name in FEATURES])
-    z = np.clip(short.features @ w + ranker.bias, -60, 60)
+    if ranker.features != FEATURES:
+        raise UsageError(
+            "align settings: the ranker was fitted on other features; refit it with "
+            "`python -m benchmarks calibrate --write`"
+        )
+    z = np.clip(ranker.logit(short.features), -60, 60)
     return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -209,7 +214,8 @@ def ranked_proposals(
     floors: np.ndarray,
 ) -> list[Proposal]:
     """The proposals of one language under the learned ranker."""
-    rankers = [settings.ranker if c.en else settings.ranker_vi_only for c in concepts]
+    vi_only = settings.ranker_vi_only if settings.ranker_vi_only.active else settings.ranker
+    rankers = [settings.ranker if c.en else vi_only for c in concepts]
     prob = np.zeros(len(short.concept))
     for ranker in {id(r): r for r in rankers}.values():
         rows = np.array([rankers[j] is ranker for j in short.concept], dtype=bool)

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
 from glossary.errors import UsageError
 
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "data" / "align_settings.json"
@@ -40,15 +42,61 @@ class Calibration:
 
 
 @dataclass(frozen=True)
-class Ranker:
-    """A linear model over named features: the probability that a candidate renders a concept."""
+class Tree:
+    """One regression tree of a boosted ensemble, as parallel node arrays (root is node 0)."""
 
-    weights: dict[str, float] = field(default_factory=dict)
+    feature: list[int]
+    threshold: list[float]
+    left: list[int]
+    right: list[int]
+    value: list[float]
+    leaf: list[bool]
+    missing_left: list[bool]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The tree's value for every row of x."""
+        feature, threshold = np.array(self.feature), np.array(self.threshold)
+        left, right, leaf = np.array(self.left), np.array(self.right), np.array(self.leaf)
+        missing_left = np.array(self.missing_left)
+        node = np.zeros(len(x), dtype=int)
+        active = ~leaf[node]
+        while active.any():
+            rows = np.flatnonzero(active)
+            here = node[rows]
+            values = x[rows, feature[here]]
+            go_left = np.where(np.isnan(values), missing_left[here], values <= threshold[here])
+            node[rows] = np.where(go_left, left[here], right[here])
+            active[rows] = ~leaf[node[rows]]
+        return np.array(self.value)[node]
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """The probability that a shortlisted candidate renders its concept: a boosted tree
+    ensemble over named features (or a linear model where only weights are given)."""
+
+    features: tuple[str, ...] = ()
     bias: float = 0.0
+    weights: dict[str, float] = field(default_factory=dict)
+    trees: tuple[Tree, ...] = ()
 
     @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self.weights)
+    def active(self) -> bool:
+        return bool(self.weights or self.trees)
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        """Log-odds for rows of x, whose columns are `features` in order."""
+        z = np.full(len(x), self.bias, dtype=float)
+        if self.weights:
+            z += x @ np.array([self.weights.get(name, 0.0) for name in self.features])
+        for tree in self.trees:
+            z += tree.predict(x)
+        return z
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Ranker:
+        trees = tuple(Tree(**t) for t in data.get("trees", ()))
+        return cls(tuple(data.get("features", ())), data.get("bias", 0.0), data.get("weights", {}), trees)
 
 
 @dataclass(frozen=True)
@@ -118,7 +166,7 @@ class AlignSettings:
         values["calibration"] = Calibration(**data["calibration"])
         for name in ("ranker", "ranker_vi_only"):
             if name in data:
-                values[name] = Ranker(**data[name])
+                values[name] = Ranker.from_dict(data[name])
         return cls(**values)
 
     @classmethod
