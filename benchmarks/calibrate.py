@@ -203,9 +203,56 @@ def buckets(rows: list[dict], gold: dict, score) -> list[dict]:
     return out
 
 
+def link_pairs(inputs, settings: AlignSettings, gold: dict, score) -> list[tuple[float, bool, str]]:
+    """Discovery links inside groups whose two terms are both gold forms: (strength of the
+    group's weakest link, same gold concept?, the concept of the first term)."""
+    from glossary.alignment import discover, discovery_pool
+
+    pool = {lang: discovery_pool(c, lang, set(), settings) for lang, c in inputs.by_lang.items()}
+    position = {lang: {id(c): n for n, c in enumerate(cs)} for lang, cs in inputs.by_lang.items()}
+    vectors = {lang: inputs.vectors[lang][[position[lang][id(c)] for c in cs]] for lang, cs in pool.items()}
+    pairs = []
+    for group in discover(pool, vectors, settings.discovery_threshold, settings.discovery_k):
+        strength = min(s for _l, _i, s in group)
+        owners = []
+        for lang, i, _s in group:
+            ids = score.gold_concepts_of(gold, lang, pool[lang][i].form)
+            owners.append(ids)
+        judged = [ids for ids in owners if ids]
+        for a in range(len(judged)):
+            for b in range(a + 1, len(judged)):
+                pairs.append((strength, bool(judged[a] & judged[b]), sorted(judged[a])[0]))
+    return pairs
+
+
+def fit_links(pairs, settings: AlignSettings) -> dict:
+    """Link strength -> probability that the link joins renderings of one concept (logistic),
+    with out-of-fold calibration buckets."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([[s - settings.discovery_threshold] for s, _r, _c in pairs])
+    y = np.array([r for _s, r, _c in pairs], dtype=int)
+    folds = np.array([fold_of(c) for _s, _r, c in pairs])
+    prob = np.zeros(len(y))
+    for f in range(FOLDS):
+        model = LogisticRegression().fit(x[folds != f], y[folds != f])
+        prob[folds == f] = model.predict_proba(x[folds == f])[:, 1]
+    model = LogisticRegression().fit(x, y)
+    rows = [{"concept_id": "", "confidence": p, "right": r} for p, r in zip(prob, y)]
+    table = []
+    for lo, hi in BUCKETS:
+        inside = [r for r in rows if lo <= r["confidence"] < hi]
+        table.append({"bucket": f"{lo:.1f}-{min(hi, 1):.1f}", "links": len(inside),
+                      "right": int(sum(r["right"] for r in inside))})  # fmt: skip
+    return {"slope": round(float(model.coef_[0][0]), 4), "offset": round(float(-model.intercept_[0]), 4),
+            "links": len(y), "right": int(y.sum()), "calibration": table}  # fmt: skip
+
+
 def baseline(inputs, settings: AlignSettings, gold: dict, score) -> dict:
-    """The hand-weighted path (no ranker) on the same catalog, for comparison."""
-    plain = replace(settings, ranker=Ranker(), ranker_vi_only=Ranker())
+    """The hand-weighted path of session 1 (no ranker, its floors 0.3 / 0.25) on the same
+    catalog, for comparison."""
+    plain = replace(settings, ranker=Ranker(), ranker_vi_only=Ranker(), min_confidence=0.3,
+                    min_confidence_vi_only=0.25)  # fmt: skip
     rows = [
         {"concept_id": p.concept_id, "lang": p.lang, "term": p.term, "confidence": p.confidence}
         for p in keyed_proposals(inputs, plain)
@@ -241,12 +288,17 @@ def run(write: bool = False, cache: Path | None = None) -> dict:
         }  # fmt: skip
         print(f"calibrate {mode}: CV {summary(cv)}; hand-weighted "
               f"{summary(result['modes'][mode]['baseline_hand_weighted'])}", flush=True)  # fmt: skip
+    links = fit_links(link_pairs(inputs, settings, gold, score), settings)
+    result["discovery_links"] = links
+    print(f"calibrate discovery links: {links['right']}/{links['links']} right; slope "
+          f"{links['slope']}, offset {links['offset']}", flush=True)  # fmt: skip
     embedder.cache.close()
     if write:
         fitted = replace(
             settings,
             ranker=rankers["keyed"][0], min_confidence=rankers["keyed"][1],
             ranker_vi_only=rankers["vi_only"][0], min_confidence_vi_only=rankers["vi_only"][1],
+            discovery_slope=links["slope"], discovery_offset=links["offset"],
             fitted_on=f"python -m benchmarks calibrate ({now()}): logistic re-ranker and floors, "
             f"{FOLDS}-fold CV over {len(gold)} dev concepts, seed {SEED}",
         )  # fmt: skip

@@ -14,7 +14,8 @@ KNOWN_LANGS = (
 )
 
 TERM_STATUSES = ("proposed", "preferred", "admitted", "deprecated", "rejected")
-CONCEPT_STATUSES = ("proposed", "approved", "rejected")
+# "discovered": a concept the machine found beside a concept list, for review as a block.
+CONCEPT_STATUSES = ("proposed", "discovered", "approved", "rejected")
 KINDS = ("term", "organization", "title_role", "document", "program", "slogan")
 
 

@@ -21,11 +21,14 @@ from glossary.pipeline import run_align
 
 pytestmark = pytest.mark.model
 
-# The bars of the alignment issue.
-KEYED_F1, KEYED_PRECISION = 0.60, 0.65
-VI_ONLY_F1 = 0.40
-DISCOVERY_PAIR_F1 = 0.50
-CALIBRATION_FLOOR, CALIBRATION_PRECISION = 0.8, 0.80
+# Bars on the 101-concept dev gold. The shipped ranker and floors were fitted on these
+# concepts, so these in-sample runs score above the honest, cross-validated figures
+# (`python -m benchmarks calibrate`: keyed F1 0.652, vi-only 0.397); the bars sit below the
+# in-sample figures (keyed 0.722, vi-only 0.481, discovery 0.583) to catch regressions.
+KEYED_F1, KEYED_PRECISION = 0.70, 0.75
+VI_ONLY_F1 = 0.45
+DISCOVERY_PAIR_F1 = 0.55
+CALIBRATION_FLOOR, CALIBRATION_PRECISION = 0.8, 0.85
 
 
 @pytest.fixture(scope="session")
@@ -132,15 +135,14 @@ def _calibration(exported: Path, gold, score) -> dict[str, float]:
             judged += 1
             forms = concept["forms"].get(score.lang_key(row["lang"]), [])
             right += any(score.term_match(row["term"], f) for f in forms)
-    return {"judged": judged, "right": right, "precision": right / judged if judged else 1.0}
+    return {"judged": judged, "right": right, "precision": right / judged if judged else 0.0}
 
 
 def test_confident_proposals_are_mostly_right(keyed, vi_only, gold, score):
     for name, (exported, _run) in (("keyed", keyed), ("vi_only", vi_only)):
         found = _calibration(exported, gold, score)
         _print(f"calibration {name} (confidence >= {CALIBRATION_FLOOR})", found)
-        if name == "keyed":  # with the gloss some proposals must be confident
-            assert found["judged"] > 0, f"{name}: no proposal reached {CALIBRATION_FLOOR}"
+        assert found["judged"] >= 5, f"{name}: too few proposals reached {CALIBRATION_FLOOR}"
         assert found["precision"] >= CALIBRATION_PRECISION, (name, found)
 
 

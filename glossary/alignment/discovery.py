@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 
@@ -13,6 +12,7 @@ from glossary.alignment.keyed import Proposal
 from glossary.alignment.settings import AlignSettings, sigmoid
 from glossary.alignment.similarity import topk_both_ways
 from glossary.models import Candidate, ConceptEntry
+from glossary.text import QUOTE_MARKS
 
 Group = list[tuple[str, int, float]]  # (lang, candidate index, link strength), one per language
 
@@ -95,6 +95,41 @@ def discover(
 
 
 # ---------------------------------------------------------------- new concepts
+# Words that make a span a clause fragment rather than a term: auxiliaries, modals, pronouns,
+# quantifiers ("lede alle aspekter", "pozornost od velení" is caught by its shape elsewhere).
+CLAUSE_WORDS = {
+    "nb": "er var har hadde ble blir skal vil kan må bør seg sin sitt sine alle hele mange noen vi de han hun det å",
+    "sv": "är var har hade blev blir ska skall vill kan måste bör sig sin sitt sina alla hela många några vi de han hon det att",
+    "nl": "is zijn was waren wordt worden werd heeft hebben had kan kunnen moet moeten zal zullen zich alle veel we wij ze hij zij",
+    "cs": "je jsou byl byla bylo byli být se si všechny všech mnoho jsme jste aby",
+    "fr": "est sont était été être a ont avait se tous toutes beaucoup nous vous ils elles il elle",
+    "en": "is are was were be been has have had will would can could should all we they he she",
+}  # fmt: skip
+
+
+def looks_like_term(cand: Candidate, settings: AlignSettings) -> bool:
+    """Could this candidate head a new concept? Not an amount or date, not a fragment of a
+    personal name, not a clause fragment, not one everyday word, not English left untranslated."""
+    words = cand.form.split()
+    if cand.kind != "code" and any(ch.isdigit() for ch in cand.form):
+        return False  # amounts, dates, counts
+    if len(words) == 1 and cand.kind != "abbreviation" and words[0][:1].isupper():
+        return False  # one part of a name ("Trung", "Chi")
+    clause = set(CLAUSE_WORDS.get(cand.lang, "").split())
+    if any(w.casefold() in clause for w in words):
+        return False
+    if is_common_word(cand, settings) or (cand.lang != "en" and _is_english(words, cand.lang)):
+        return False
+    return True
+
+
+def _is_english(words: list[str], lang: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    folded = [w.casefold().strip(QUOTE_MARKS) for w in words]
+    return all(zipf_frequency(w, "en") >= 3.0 > zipf_frequency(w, lang) + 1.0 for w in folded if w)
+
+
 def is_common_word(cand: Candidate, settings: AlignSettings) -> bool:
     """A single everyday word ("allt", "folket"): no new concept for it beside a concept list."""
     from glossary.extract import specificity
@@ -108,7 +143,23 @@ def is_common_word(cand: Candidate, settings: AlignSettings) -> bool:
 
 def slug(text: str) -> str:
     """A readable id part: ascii letters and digits joined by '_'."""
-    return re.sub(r"[^a-z0-9]+", "_", ascii_key(text)).strip("_")[:40] or "concept"
+    return re.sub(r"[^a-z0-9]+", "_", ascii_key(text)).strip("_")[:40].strip("_") or "concept"
+
+
+ID_LANGS = ("en", "fr", "nl", "nb", "sv", "cs")  # whose term names a new concept, in this order
+
+
+def readable_id(members: Sequence[Candidate], used: set[str]) -> str:
+    """new_<best term in a stable language order>, numbered if that id is taken."""
+    rank = {lang: n for n, lang in enumerate(ID_LANGS)}
+    head = min(members, key=lambda m: (rank.get(m.lang, len(rank)), m.lang, m.form))
+    base = f"new_{slug(head.form)}"
+    concept_id, n = base, 1
+    while concept_id in used:
+        n += 1
+        concept_id = f"{base}_{n}"
+    used.add(concept_id)
+    return concept_id
 
 
 def kind_of(candidates: Sequence[Candidate]) -> str:
@@ -129,10 +180,12 @@ def new_concepts(
     beside_list: bool,
     min_confidence: float | None,
 ) -> tuple[list[ConceptEntry], list[Proposal]]:
-    """Discovered groups as new concepts with proposed terms; beside a concept list only
-    confident, specific groups in several languages."""
+    """Discovered groups as new concepts with proposed terms. Beside a concept list only
+    confident groups in several languages whose every term looks like a term, and their
+    concepts get the status "discovered" so a reviewer can take or leave them as a block."""
     concepts, proposals = [], []
-    for group in groups:
+    # Strongest groups first, so that ids and collisions do not depend on the link order.
+    for group in sorted(groups, key=lambda g: (-min(s for _l, _i, s in g), g)):
         members = [pool[lang][i] for lang, i, _s in group]
         strength = min(s for _l, _i, s in group)
         z = settings.discovery_slope * (strength - settings.discovery_threshold)
@@ -140,18 +193,12 @@ def new_concepts(
         if beside_list and (
             conf < max(min_confidence or 0.0, settings.new_concept_confidence)
             or len(members) < settings.new_concept_min_langs
-            or all(is_common_word(m, settings) for m in members)
+            or not all(looks_like_term(m, settings) for m in members)
         ):
             continue
-        head = next((m for m in members if m.lang in ("fr", "nl", "en")), members[0])
-        digest = hashlib.sha1(
-            "|".join(sorted(f"{m.lang}:{m.key}" for m in members)).encode()
-        ).hexdigest()[:6]
-        concept_id = f"new_{slug(head.form)}_{digest}"
-        if concept_id in used_ids:
-            continue
-        used_ids.add(concept_id)
-        concepts.append(ConceptEntry(concept_id=concept_id, kind=kind_of(members)))
+        concept_id = readable_id(members, used_ids)
+        status = "discovered" if beside_list else "proposed"
+        concepts.append(ConceptEntry(concept_id=concept_id, kind=kind_of(members), status=status))
         for member in members:
             evidence = {"link": round(strength, 4)}
             proposals.append(Proposal(concept_id, member.lang, member, member.form, conf, evidence))
