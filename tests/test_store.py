@@ -576,6 +576,16 @@ def test_refuses_to_write_while_open_in_a_spreadsheet(workbook, lock_name):
     assert store.update(workbook, fresh_run(proposal()), force=True).written
 
 
+def test_empty_libreoffice_lock_file_is_reported_not_a_crash(workbook):
+    (workbook.parent / ".~lock.terms.xlsx#").write_bytes(b"")
+    before = workbook.read_bytes()
+    with pytest.raises(StoreError, match=r"is open in LibreOffice \(lock file"):
+        store.update(workbook, fresh_run(proposal()))
+    result = CliRunner().invoke(app, ["validate", str(workbook)])
+    assert result.exit_code == 0  # reading is fine while it is open
+    assert workbook.read_bytes() == before
+
+
 # ---------------------------------------------------------------- concept lists
 def test_concept_list_from_csv_tsv_and_xlsx(tmp_path):
     (tmp_path / "c.csv").write_text(
