@@ -201,6 +201,7 @@ def test_proposed_rows_are_refreshed_with_new_evidence(workbook):
         "unchanged": 4,
         "conflicts": 0,
         "skipped": 0,
+        "deleted": 0,
     }
 
 
@@ -545,7 +546,7 @@ def test_libreoffice_style_leftovers_are_accepted(workbook):
     wb.save(workbook)
     assert store.validate_file(workbook) == []
     assert len(store.load(workbook).terms) == 10
-    store.update(workbook, proposal())
+    store.update(workbook, fresh_run(proposal()))
     assert openpyxl.load_workbook(workbook)["Terms"].freeze_panes == "A2"
 
 

@@ -8,18 +8,20 @@ schema (the column tables), reader, writer, rules (validation), merge, memory (t
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
-from glossary.errors import StoreError, ValidationError
+from glossary.errors import ValidationError
 from glossary.models import TERM_STATUSES, Glossary
-from glossary.store.files import (
-    BACKUPS_KEPT,
-    atomic_write_bytes,
-    locked,
-    refuse_if_open,
-    remove_stale_temporaries,
+from glossary.store.book import (
+    Book,
+    open_book,
+    read_book,
+    refuse_if_read_only,
+    update,
+    write,
 )
+from glossary.store.files import BACKUPS_KEPT, atomic_write_bytes, locked, refuse_if_open
+from glossary.store.guard import MAX_CELLS, MAX_ROWS, MAX_UNPACKED_BYTES
 from glossary.store.merge import MergeReport, merge
 from glossary.store.reader import inspect
 from glossary.store.rules import problems
@@ -28,6 +30,12 @@ from glossary.store.writer import to_bytes
 
 __all__ = [
     "BACKUPS_KEPT",
+    "MAX_CELLS",
+    "MAX_ROWS",
+    "MAX_UNPACKED_BYTES",
+    "Book",
+    "open_book",
+    "refuse_if_read_only",
     "CONCEPT_COLUMNS",
     "CONTEXT_COLUMNS",
     "TERM_COLUMNS",
@@ -51,12 +59,7 @@ __all__ = [
 
 def load(path: str | Path) -> Glossary:
     """Read and validate terms.xlsx; raises StoreError (unreadable) or ValidationError (rules)."""
-    glossary, found = inspect(path)
-    if glossary is None and len(found) == 1 and "not a readable xlsx" in found[0]:
-        raise StoreError(found[0])
-    if found or glossary is None:
-        raise ValidationError(found)
-    return glossary
+    return read_book(Path(path), missing_ok=False).glossary
 
 
 def validate_file(path: str | Path) -> list[str]:
@@ -80,40 +83,15 @@ def summary(glossary: Glossary) -> dict[str, object]:
     }
 
 
-def _write_locked(glossary: Glossary, path: Path) -> Path | None:
-    """Write the workbook, keeping a backup; the caller holds the writer lock."""
-    remove_stale_temporaries(path)
-    return atomic_write_bytes(path, to_bytes(glossary), keep_backup=True)
-
-
 def save(glossary: Glossary, path: str | Path, *, force: bool = False) -> Path | None:
-    """Validate and write the workbook atomically; returns the backup of the previous version."""
+    """Validate and write the workbook atomically, keeping what the reviewer added to the
+    one on disk; returns the backup of the previous version (None when nothing changed)."""
     path = Path(path)
     found = problems(glossary)
     if found:
         raise ValidationError(found)
     with locked(path):
-        refuse_if_open(path, force)
-        return _write_locked(glossary, path)
-
-
-def update(
-    path: str | Path, proposal: Glossary, *, dry_run: bool = False, force: bool = False
-) -> MergeReport:
-    """Merge a machine proposal into the workbook on disk (locked read-merge-write)."""
-    path = Path(path)
-    if dry_run:
-        existing = load(path) if path.exists() else Glossary()
-        return merge(existing, proposal)[1]
-    with locked(path):
-        refuse_if_open(path, force)
-        existing = load(path) if path.exists() else Glossary()
-        merged, report = merge(existing, proposal)
-        found = problems(merged)
-        if found:
-            raise ValidationError(found)
-        backup = _write_locked(merged, path)
-    return replace(report, written=True, backup=str(backup) if backup else None)
+        return write(read_book(path), glossary, force)[1]
 
 
 def load_concept_list(path: str | Path):

@@ -15,6 +15,9 @@ from glossary.models import ConceptEntry, Glossary, TermEntry
 from glossary.store.schema import exact_of, key_of
 
 Memory = dict[str, ConceptEntry | TermEntry]
+# A proposed row or concept the reviewer deleted stays in the memory as a decision: never
+# proposed again. Keys "deleted:<row_id>" (a TermEntry) and "deleted-concept:<id>".
+DELETED, DELETED_CONCEPT = "deleted:", "deleted-concept:"
 
 
 def new_row_id(key: tuple[str, str, str], taken: set[str]) -> str:
@@ -47,14 +50,17 @@ def read_memory(rows: list[dict[str, str]]) -> Memory:
                 definition=get.get("definition", ""),
                 note=get.get("note", ""),
             )
-        elif record == "term" and ident:
-            memory["term:" + ident] = TermEntry(
+        elif record in ("term", "deleted") and ident:
+            prefix = "term:" if record == "term" else DELETED
+            memory[prefix + ident] = TermEntry(
                 concept_id=get.get("concept_id", ""),
                 lang=get.get("lang", ""),
                 term=get.get("term", ""),
                 note=get.get("note", ""),
                 row_id=ident,
             )
+        elif record == "deleted concept" and ident:
+            memory[DELETED_CONCEPT + ident] = ConceptEntry(concept_id=ident, vi=get.get("vi", ""))
     return memory
 
 
@@ -100,7 +106,29 @@ def attach(glossary: Glossary, memory: Memory | None) -> None:
             last = replace(c, definition="", note="")
         if last is not None:
             kept["concept:" + c.concept_id] = last
+    kept.update(_deletions(known, kept, unclaimed.values()))
     glossary.machine = kept
+
+
+def _deletions(known: Memory, kept: Memory, unclaimed_rows) -> Memory:
+    """Earlier deletions, and the proposed rows and concepts deleted since the last run."""
+    found: Memory = {k: v for k, v in known.items() if k.startswith((DELETED, DELETED_CONCEPT))}
+    for m in unclaimed_rows:
+        found[DELETED + m.row_id] = m
+    for k, m in known.items():
+        if k.startswith("concept:") and k not in kept:
+            found[DELETED_CONCEPT + m.concept_id] = ConceptEntry(m.concept_id, vi=m.vi)
+    return found
+
+
+def deleted_keys(memory: Memory) -> set[tuple[str, str, str]]:
+    """The keys of the term rows a reviewer deleted."""
+    return {key_of(m) for k, m in memory.items() if k.startswith(DELETED)}
+
+
+def deleted_concepts(memory: Memory) -> set[str]:
+    """The ids of the proposed concepts a reviewer deleted."""
+    return {m.concept_id for k, m in memory.items() if k.startswith(DELETED_CONCEPT)}
 
 
 def live(memory: Memory, concepts, terms) -> Memory:
@@ -108,7 +136,7 @@ def live(memory: Memory, concepts, terms) -> Memory:
     ids = {"concept:" + c.concept_id for c in concepts} | {
         "term:" + t.row_id for t in terms if t.row_id
     }
-    return {k: v for k, v in memory.items() if k in ids}
+    return {k: v for k, v in memory.items() if k in ids or k.startswith((DELETED, DELETED_CONCEPT))}
 
 
 def memory_rows(glossary: Glossary) -> Iterator[tuple[str, ...]]:
@@ -124,3 +152,8 @@ def memory_rows(glossary: Glossary) -> Iterator[tuple[str, ...]]:
             )  # fmt: skip
         elif isinstance(m, TermEntry) and key == "term:" + m.row_id:
             yield ("term", m.row_id, m.concept_id, "", "", "", "", m.lang, m.term, m.note)
+    for key, m in sorted(glossary.machine.items()):
+        if key.startswith(DELETED):
+            yield ("deleted", m.row_id, m.concept_id, "", "", "", "", m.lang, m.term, "")
+        elif key.startswith(DELETED_CONCEPT):
+            yield ("deleted concept", m.concept_id, m.concept_id, m.vi, "", "", "", "", "", "")

@@ -23,6 +23,8 @@ class MergeReport:
     unchanged: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()  # machine and reviewer disagree; the reviewer's value was kept
     skipped: tuple[str, ...] = ()  # proposals not added: rejected by a reviewer, unknown concept
+    deleted: tuple[str, ...] = ()  # proposals not added because a reviewer deleted them
+    warnings: tuple[str, ...] = ()  # what writing the workbook could not keep
     written: bool = False
     backup: str | None = None
 
@@ -35,6 +37,7 @@ class MergeReport:
             "unchanged": len(self.unchanged),
             "conflicts": len(self.conflicts),
             "skipped": len(self.skipped),
+            "deleted": len(self.deleted),
         }
 
     def to_dict(self) -> dict[str, object]:
@@ -46,6 +49,8 @@ class MergeReport:
             "unchanged": list(self.unchanged),
             "conflicts": list(self.conflicts),
             "skipped": list(self.skipped),
+            "deleted": list(self.deleted),
+            "warnings": list(self.warnings),
             "written": self.written,
             "backup": self.backup,
         }
@@ -58,6 +63,7 @@ class _Log:
     unchanged: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
 
     def report(self) -> MergeReport:
         return MergeReport(
@@ -66,6 +72,7 @@ class _Log:
             unchanged=tuple(self.unchanged),
             conflicts=tuple(self.conflicts),
             skipped=tuple(self.skipped),
+            deleted=tuple(self.deleted),
         )
 
 
@@ -105,9 +112,13 @@ def _merge_concepts(
     """Ids are stable; reviewer-owned concepts and reviewer-edited cells are kept."""
     concepts = list(existing)
     position = {c.concept_id: i for i, c in enumerate(concepts)}
+    gone = mem.deleted_concepts(memory)
     for c in _unique(proposed, lambda c: c.concept_id):
         machine_c = replace(c, status="proposed")
         i = position.get(c.concept_id)
+        if i is None and c.concept_id in gone:
+            log.deleted.append(f"{_concept_label(c)}: deleted by a reviewer, not proposed again")
+            continue
         if i is None:
             position[c.concept_id] = len(concepts)
             concepts.append(c)
@@ -160,11 +171,15 @@ def _merge_terms(
         if isinstance(last, TermEntry) and exact_of(last) != exact_of(t):
             by_origin.setdefault(key_of(last), i)
     taken = {t.row_id for t in terms if t.row_id}
+    gone = mem.deleted_keys(memory)
     rekey: dict[Key, TermEntry | None] = {}
     for p in _unique(proposed, key_of):
         k = key_of(p)
         i = by_key.get(k, by_origin.get(k))
-        if i is None:
+        if i is None and k in gone:
+            log.deleted.append(f"{label(p)}: deleted by a reviewer, treated as rejected")
+            rekey[k] = None
+        elif i is None:
             row = _new_row(p, status_of, taken, memory, log)
             if row is not None:
                 by_key[k] = len(terms)

@@ -8,14 +8,15 @@ again with openpyxl, so that a formula shows as its "=..." text, as a reviewer t
 from __future__ import annotations
 
 import datetime as dt
-import re
-import zipfile
+import functools
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from glossary.errors import StoreError, UsageError
 from glossary.models import ConceptEntry, ContextEntry, Glossary, TermEntry
 from glossary.store import memory as mem
 from glossary.store.files import backups
+from glossary.store.guard import Scan, TooBig, scan
 from glossary.store.rules import Where, problems
 from glossary.store.schema import (
     ABOUT,
@@ -26,13 +27,13 @@ from glossary.store.schema import (
     MACHINE_COLUMNS,
     REQUIRED_SHEETS,
     TERM_SHEET,
+    Formula,
     SheetSpec,
     letter,
 )
 from glossary.text import nfc, normalize_lang
 
 Rows = list[tuple]
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 # ---------------------------------------------------------------- cell values
@@ -44,18 +45,7 @@ def unreadable(path: Path, exc: Exception) -> str:
     return f"{path}: not a readable xlsx workbook ({reason}){hint}"
 
 
-def _formula_members(path: Path) -> set[str]:
-    """The worksheet parts (zip member names) that hold at least one formula."""
-    found = set()
-    with zipfile.ZipFile(path) as z:
-        for name in z.namelist():
-            sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
-            if sheet and _FORMULA.search(z.read(name)):
-                found.add(name)
-    return found
-
-
-def _with_formulas(path: Path, members: set[str], sheets: dict[str, Rows]) -> None:
+def _with_formulas(path: Path, members: frozenset[str], sheets: dict[str, Rows]) -> None:
     """Replace the rows of sheets with formulas by openpyxl's, which show them as "=..." text."""
     from openpyxl import load_workbook
 
@@ -63,16 +53,23 @@ def _with_formulas(path: Path, members: set[str], sheets: dict[str, Rows]) -> No
     try:
         for ws in wb.worksheets:
             if ws._worksheet_path.lstrip("/") in members:
-                sheets[ws.title] = list(ws.iter_rows(values_only=True))
+                sheets[ws.title] = [
+                    tuple(Formula(c.value) if c.data_type == "f" else c.value for c in row)
+                    for row in ws.iter_rows()
+                ]
     finally:
         wb.close()
 
 
-def read_sheets(path: Path) -> dict[str, Rows]:
-    """Every sheet's cell values from row 1; raises StoreError for a file that is no xlsx."""
+def read_workbook(path: Path) -> tuple[dict[str, Rows], Scan]:
+    """Every sheet's cell values from row 1, and what else the file holds.
+
+    Raises TooBig for a file over the reading limits and StoreError for one that is no xlsx.
+    """
     from python_calamine import CalamineWorkbook
 
     try:
+        found = scan(path)
         wb = CalamineWorkbook.from_path(str(path))
         try:
             sheets = {
@@ -83,12 +80,18 @@ def read_sheets(path: Path) -> dict[str, Rows]:
             }
         finally:
             wb.close()
-        members = _formula_members(path)
-        if members:
-            _with_formulas(path, members, sheets)
+        if found.formula_parts:
+            _with_formulas(path, found.formula_parts, sheets)
+    except TooBig:
+        raise
     except Exception as exc:  # noqa: BLE001 - zip, XML and reader errors all mean "unreadable"
         raise StoreError(unreadable(path, exc)) from None
-    return sheets
+    return sheets, found
+
+
+def read_sheets(path: Path) -> dict[str, Rows]:
+    """Every sheet's cell values from row 1 (see read_workbook)."""
+    return read_workbook(path)[0]
 
 
 def text(value: object) -> str:
@@ -112,7 +115,11 @@ def code(value: object) -> str:
 
 
 def _lang(value: object) -> str:
-    raw = code(value).lower()
+    return _lang_code(code(value).lower())
+
+
+@functools.lru_cache(maxsize=1024)
+def _lang_code(raw: str) -> str:
     try:
         return normalize_lang(raw) or raw
     except UsageError:  # kept as written, and reported by the rules
@@ -142,6 +149,11 @@ _READ = {
 
 
 # ---------------------------------------------------------------- sheets into records
+def _filled(row: tuple) -> bool:
+    """Whether a row holds anything but blanks."""
+    return any(v is not None and v != "" and (not isinstance(v, str) or v.strip()) for v in row)
+
+
 class Sheet:
     """One sheet's header map and data rows (blank rows skipped, sheet row numbers kept)."""
 
@@ -156,21 +168,20 @@ class Sheet:
         for c in spec.required:
             if c not in self.columns:
                 found.append(f"sheet {spec.name}, row 1: missing column {c!r} in the header row")
-        self.rows = [
-            (n, r)
-            for n, r in enumerate(rows[1:], start=2)
-            if any(v is not None and text(v).strip() for v in r)
-        ]
-
-    def get(self, row: tuple, column: str) -> object:
-        i = self.columns.get(column)
-        return row[i] if i is not None and i < len(row) else None
+        self.rows = [(n, r) for n, r in enumerate(rows[1:], start=2) if _filled(r)]
+        self._fields = [(c, self.columns.get(c.name)) for c in spec.fields]
 
     def values(self, n: int, row: tuple, found: list[str]) -> dict[str, object]:
         """The record fields of one row, by the column table; bad numbers are reported."""
         values: dict[str, object] = {}
-        for column in self.spec.fields:
-            raw = self.get(row, column.name)
+        for column, i in self._fields:
+            raw = row[i] if i is not None and i < len(row) else None
+            if isinstance(raw, Formula):
+                found.append(
+                    f"sheet {self.spec.name}, row {n}, column {letter(i)} ({column.name}): "
+                    f"a formula ({raw[:40]}); the tool's columns hold plain values, so type the "
+                    "value, or keep the formula in a column of your own"
+                )
             if column.read not in ("int", "float"):
                 values[column.name] = _READ[column.read](raw)
                 continue
@@ -210,16 +221,27 @@ def _read_memory(rows: Rows | None) -> mem.Memory | None:
     )
 
 
-def glossary_of(path: Path, sheets: dict[str, Rows]) -> tuple[Glossary | None, list[str]]:
-    """The glossary in the sheets, with every problem found: (glossary or None, problems)."""
+@dataclass
+class Reading:
+    """One read of a workbook: the glossary, its problems, and what it holds besides."""
+
+    glossary: Glossary | None
+    problems: list[str]
+    where: Where | None = None  # the sheet row of each concept and term
+    sheets: dict[str, Rows] = field(default_factory=dict)  # every sheet's raw values
+    scan: Scan | None = None
+
+
+def glossary_of(path: Path, sheets: dict[str, Rows]) -> Reading:
+    """The glossary in the sheets, with every problem found."""
     found = [f"{path.name}: missing sheet {n!r}" for n in REQUIRED_SHEETS if n not in sheets]
     if found:
-        return None, found
+        return Reading(None, found)
     concepts = Sheet(CONCEPT_SHEET, sheets[CONCEPT_SHEET.name], found)
     terms = Sheet(TERM_SHEET, sheets[TERM_SHEET.name], found)
     contexts = Sheet(CONTEXT_SHEET, sheets[CONTEXT_SHEET.name], found)
     if found:
-        return None, found
+        return Reading(None, found)
     where = Where(
         concept_rows=[n for n, _ in concepts.rows],
         term_rows=[n for n, _ in terms.rows],
@@ -233,11 +255,12 @@ def glossary_of(path: Path, sheets: dict[str, Rows]) -> tuple[Glossary | None, l
     )
     mem.attach(glossary, _read_memory(sheets.get(MACHINE)))
     found.extend(problems(glossary, where))
-    return glossary, found
+    return Reading(glossary, found, where, sheets)
 
 
-def inspect(path: str | Path) -> tuple[Glossary | None, list[str]]:
-    """Read a workbook and collect every problem: (glossary or None, problems)."""
+def read(path: str | Path) -> Reading:
+    """Read a workbook once, collecting every problem. Raises StoreError if it is missing and
+    TooBig if it is over the reading limits; an unreadable file is one problem."""
     path = Path(path)
     if not path.is_file():
         raise StoreError(
@@ -245,7 +268,17 @@ def inspect(path: str | Path) -> tuple[Glossary | None, list[str]]:
             "or pass the right file with --glossary)"
         )
     try:
-        sheets = read_sheets(path)
+        sheets, found = read_workbook(path)
+    except TooBig:
+        raise
     except StoreError as exc:
-        return None, [str(exc)]
-    return glossary_of(path, sheets)
+        return Reading(None, [str(exc)])
+    reading = glossary_of(path, sheets)
+    reading.scan = found
+    return reading
+
+
+def inspect(path: str | Path) -> tuple[Glossary | None, list[str]]:
+    """Read a workbook and collect every problem: (glossary or None, problems)."""
+    reading = read(path)
+    return reading.glossary, reading.problems

@@ -52,20 +52,20 @@ def _field_problems(
     found = []
     for column in spec.fields:
         value = getattr(record, column.name)
-        at = where.at(spec.name, row, column.name)
         if column.nonempty and not value.strip():
-            found.append(f"{at}: empty {column.name}")
+            problem = f"empty {column.name}"
         elif column.choices and value not in column.choices:
-            found.append(
-                f"{at}: unknown {column.what} {value!r}; use one of {', '.join(column.choices)}"
-            )
+            problem = f"unknown {column.what} {value!r}; use one of {', '.join(column.choices)}"
         elif (
             column.bounds
             and value is not None
-            and not column.bounds[0] <= value <= column.bounds[1]
+            and not (column.bounds[0] <= value <= column.bounds[1])
         ):
             low, high = column.bounds
-            found.append(f"{at}: {column.name} {value} is not between {low:g} and {high:g}")
+            problem = f"{column.name} {value} is not between {low:g} and {high:g}"
+        else:
+            continue
+        found.append(f"{where.at(spec.name, row, column.name)}: {problem}")
     return found
 
 

@@ -19,6 +19,10 @@ ABOUT_MARKER = "Run metadata"
 VALIDATION_SLACK = 500
 
 
+class Formula(str):
+    """A cell's formula ("=..."), as opposed to text that starts with "="."""
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a data sheet."""
