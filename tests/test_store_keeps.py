@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -191,3 +192,30 @@ def test_empty_lock_file_stops_a_write_with_one_line(workbook):
     with pytest.raises(StoreError, match="open in LibreOffice"):
         store.update(workbook, fresh_run(proposal()))
     assert workbook.read_bytes() == before
+
+
+def test_sheet_reads_and_prints_well(workbook):
+    wb = openpyxl.load_workbook(workbook)
+    terms = wb["Terms"]
+    widths = {c: terms.column_dimensions[c].width for c in "ABCDEFGHIJKLM"}
+    assert widths["C"] < 10 and widths["D"] >= len("ministère de la Santé")  # fitted, capped
+    assert max(widths.values()) <= 61
+    g = store.load(workbook)
+    g.terms[0] = replace(g.terms[0], context="Helsedepartementet la fram planen. " * 8)
+    store.save(g, workbook)
+    terms = openpyxl.load_workbook(workbook)["Terms"]
+    assert terms["I2"].alignment.wrap_text and terms.row_dimensions[2].height >= 60
+    assert terms.row_dimensions[3].height is None  # a short row stays one line
+    assert terms["B2"].font.b and not terms["B2"].font.i  # vi reads as the key
+    for ws in (terms, wb["Concepts"]):
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+        assert ws.print_title_rows == "$1:$1"
+
+
+def test_colour_on_an_empty_cell_is_kept(workbook):
+    wb = openpyxl.load_workbook(workbook)
+    wb["Terms"]["J3"].fill = PatternFill("solid", start_color="FFFF00")  # an empty note
+    wb.save(workbook)
+    store.update(workbook, fresh_run(proposal()))
+    assert openpyxl.load_workbook(workbook)["Terms"]["J3"].fill.start_color.rgb.endswith("FFFF00")

@@ -18,7 +18,7 @@ from glossary.store.book import (
     read_book,
     refuse_if_read_only,
     update,
-    write,
+    write_book,
 )
 from glossary.store.files import BACKUPS_KEPT, atomic_write_bytes, locked, refuse_if_open
 from glossary.store.guard import MAX_CELLS, MAX_ROWS, MAX_UNPACKED_BYTES
@@ -54,6 +54,7 @@ __all__ = [
     "to_bytes",
     "update",
     "validate_file",
+    "write_book",
 ]
 
 
@@ -91,7 +92,7 @@ def save(glossary: Glossary, path: str | Path, *, force: bool = False) -> Path |
     if found:
         raise ValidationError(found)
     with locked(path):
-        return write(read_book(path), glossary, force)[1]
+        return write_book(read_book(path), glossary, force)[1]
 
 
 def load_concept_list(path: str | Path):

@@ -152,7 +152,7 @@ def unchanged(before: Glossary, after: Glossary) -> bool:
     )
 
 
-def write(book: Book, merged: Glossary, force: bool) -> tuple[bool, Path | None, list[str]]:
+def write_book(book: Book, merged: Glossary, force: bool) -> tuple[bool, Path | None, list[str]]:
     """Write the merged glossary over the book's file, under the writer lock the caller holds.
 
     Returns (written, backup, warnings); nothing is written when nothing changed.
@@ -192,7 +192,7 @@ def update(
     with files.locked(path):
         book = book.current() if book is not None else open_book(path, force=force)
         merged, report = merge(book.glossary, proposal)
-        written, backup, warnings = write(book, merged, force)
+        written, backup, warnings = write_book(book, merged, force)
     return replace(
         report,
         written=written,

@@ -84,6 +84,7 @@ def _check_sheet(path: Path, sheet: str, xml: bytes) -> None:
 def scan(path: Path) -> Scan:
     """Size up every part of the workbook; raises TooBig (or zip errors) before any parsing."""
     formulas, links = set(), set()
+    drawn = False  # a drawing part with something in it (LibreOffice writes empty ones)
     with zipfile.ZipFile(path) as z:
         infos = z.infolist()
         unpacked = sum(i.file_size for i in infos)
@@ -99,6 +100,8 @@ def scan(path: Path) -> Scan:
                 continue
             # zipfile stops at the declared size and checks the CRC: a lying header fails here.
             xml = z.read(name)
+            if name.startswith("xl/drawings/") and b"Anchor" in xml:
+                drawn = True
             if name.startswith("xl/worksheets/"):
                 _check_sheet(path, sheet_of.get(name, name), xml)
                 if _has(xml, b"f"):
@@ -109,17 +112,14 @@ def scan(path: Path) -> Scan:
         formula_parts=frozenset(formulas),
         hyperlink_parts=frozenset(links),
         comments=any(n.startswith(("xl/comments", "xl/threadedComments")) for n in names),
-        # Comments come with a VML drawing of their own; other drawings are images and charts.
-        drawings=any(
-            n.startswith(("xl/charts/", "xl/media/"))
-            or (n.startswith("xl/drawings/") and n.endswith(".xml"))
-            for n in names
-        ),
+        drawings=drawn or any(n.startswith(("xl/charts/", "xl/media/")) for n in names),
     )
 
 
 # ---------------------------------------------------------------- reviewer formatting
 _STYLED_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)" s="(\d+)"')
+_COL = re.compile(rb"<(?:\w+:)?col\b([^>]*)>")
+_ATTR = re.compile(rb'(\w+)="([^"]*)"')
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -147,18 +147,36 @@ def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def hand_formatted(path: Path, parts: dict[str, int]) -> bool:
-    """Whether a data cell in these sheets (part -> last data row) looks different from the
-    rest of its column.
+def _column_styles(xml: bytes) -> dict[int, bytes]:
+    """Column number -> the style the sheet gives the whole column (<col style=...>)."""
+    styles = {}
+    for col in _COL.findall(xml):
+        attrs = dict(_ATTR.findall(col))
+        if b"style" in attrs and b"min" in attrs:
+            for n in range(int(attrs[b"min"]), min(int(attrs.get(b"max", attrs[b"min"])), 200) + 1):
+                styles[n] = attrs[b"style"]
+    return styles
 
-    The tool gives every data cell of a column one style, so a second style in a column
-    means a reviewer coloured, emboldened or otherwise formatted some cells. Formatted empty
-    cells below the data (LibreOffice leaves them) do not count.
+
+def hand_formatted(path: Path, parts: dict[str, int]) -> bool:
+    """Whether a data cell in these sheets (part -> last data row) looks different from its
+    column.
+
+    The tool gives every cell of a column the column's one style, so another style on a cell
+    means a reviewer coloured, emboldened or otherwise formatted it. Formatted empty cells
+    below the data (LibreOffice leaves them) do not count.
     """
     with zipfile.ZipFile(path) as z:
         for part, last_row in parts.items():
-            styles: dict[bytes, bytes] = {}
-            for column, row, style in _STYLED_CELL.findall(z.read(part)):
+            xml = z.read(part)
+            styles = _letters(_column_styles(xml))
+            for column, row, style in _STYLED_CELL.findall(xml):
                 if 1 < int(row) <= last_row and styles.setdefault(column, style) != style:
                     return True
     return False
+
+
+def _letters(by_number: dict[int, bytes]) -> dict[bytes, bytes]:
+    from openpyxl.utils import get_column_letter
+
+    return {get_column_letter(n).encode(): s for n, s in by_number.items()}

@@ -28,7 +28,7 @@ class Column:
     """One column of a data sheet."""
 
     name: str
-    width: float = 14
+    width: float = 14  # the widest it gets; narrower when its header and values are
     # How a cell becomes a record field: text (as is), strip, code (trimmed), lower (trimmed,
     # lower case), lang (a language code), int, float.
     read: str = "text"
@@ -97,7 +97,7 @@ def letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-_ID = Column("concept_id", width=14, read="code", nonempty=True)
+_ID = Column("concept_id", width=18, read="code", nonempty=True)
 
 CONCEPT_SHEET = SheetSpec(
     CONCEPTS,
@@ -119,7 +119,7 @@ TERM_SHEET = SheetSpec(
         # The concept's Vietnamese term, repeated for reading; ignored on load.
         Column("vi", width=26, field=False, required=False, key=True),
         Column("lang", width=7, read="lang", choices=KNOWN_LANGS, what="language"),
-        Column("term", width=32, read="code", nonempty=True),
+        Column("term", width=40, read="code", nonempty=True),
         Column("status", width=12, read="lower", choices=TERM_STATUSES, what="status"),
         Column(
             "confidence",

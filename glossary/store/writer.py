@@ -65,14 +65,17 @@ def sheet_rows(glossary: Glossary) -> dict[str, list[tuple]]:
 
 
 def fitted_width(header: str, values, cap: float) -> float:
-    """A width that shows the header and the longest line of the values, at most `cap`."""
+    """A width that shows the header and the longest value, at most `cap`."""
     longest = len(header) + 3
     for v in values:
         if isinstance(v, str):
-            longest = max(longest, max(len(line) for line in v.split("\n")) + 1 if v else 0)
+            if len(v) >= longest:
+                longest = len(v) + 1
         elif isinstance(v, (int, float)):
             longest = max(longest, 6)
-    return float(max(6, min(cap, longest)))
+        if longest >= cap:
+            return float(cap)
+    return float(max(6, longest))
 
 
 def lines_needed(text: str, width: float) -> int:
