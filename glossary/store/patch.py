@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import copy
 import io
+import zipfile
 from pathlib import Path
 
 from glossary.models import Glossary
 from glossary.store.about import ABOUT_TITLE, about_cells
+from glossary.store.guard import sheet_parts
 from glossary.store.memory import memory_rows
 from glossary.store.reader import Reading, code
 from glossary.store.schema import (
@@ -81,16 +83,36 @@ def _fresh_sheet(wb, name: str, header, rows, widths=None):
     if name in wb.sheetnames:
         wb.remove(wb[name])
     ws = wb.create_sheet(name, index)
-    if header:
-        ws.append(list(header))
-    for row in rows:
-        ws.append([clean(v) if isinstance(v, str) else v for v in row])
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+    for r, row in enumerate([header, *rows] if header else rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is None or value == "":
+                continue
+            cell = ws.cell(r, c, clean(value) if isinstance(value, str) else value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever it starts with
     for i, width in enumerate(widths or ()):
         ws.column_dimensions[letter(i)].width = width
     return ws
+
+
+_EMPTY_SHEET = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"<sheetData/></worksheet>"
+)
+
+
+def _without_rebuilt_sheets(path: Path) -> io.BytesIO:
+    """The workbook with the sheets the tool rebuilds emptied, so openpyxl need not parse
+    their cells (they are half of a large workbook)."""
+    parts = sheet_parts(path)
+    emptied = {parts[n] for n in (CONTEXT_SHEET.name, MACHINE) if n in parts}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, _EMPTY_SHEET if info.filename in emptied else src.read(info))
+    buffer.seek(0)
+    return buffer
 
 
 def patch_bytes(path: Path, reading: Reading, merged: Glossary) -> bytes:
@@ -98,7 +120,7 @@ def patch_bytes(path: Path, reading: Reading, merged: Glossary) -> bytes:
     from openpyxl import load_workbook
     from openpyxl.styles import Alignment, Font
 
-    wb = load_workbook(path)
+    wb = load_workbook(_without_rebuilt_sheets(path))
     active = wb.active.title if wb.active is not None else None
     rows = sheet_rows(merged)
     where = reading.where
