@@ -1,4 +1,4 @@
-"""`python -m benchmarks all|quality|speed|scale|lookup|store|report`.
+"""`python -m benchmarks all|quality|speed|scale|lookup|store|page|calibrate|errors|report`.
 
 Each benchmark writes benchmarks/results/<name>.json; every command then renders
 docs/benchmarks.md from all the result files there.
@@ -18,7 +18,7 @@ REPRODUCE = "GLOSSARY_MODEL=/path/to/embeddinggemma-300m python -m benchmarks al
 
 
 def run_script(name: str) -> None:
-    """lookup_bench.py and store_bench.py are scripts of their own."""
+    """lookup_bench.py, store_bench.py and page_bench.py are scripts of their own."""
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"{name}_bench.py")], check=True)
 
 
@@ -41,8 +41,12 @@ def run(name: str) -> None:
 
         # half the target, so quality and speed (the real model) still fit after it
         scale.main(budget=TARGET_SECONDS / 2)
-    elif name in ("lookup", "store"):
+    elif name in ("lookup", "store", "page"):
         run_script(name)
+    elif name in ("calibrate", "errors"):
+        import importlib
+
+        importlib.import_module(f"benchmarks.{name}").main(sys.argv[2:])
     print(f"== {name} took {time.perf_counter() - began:.0f} s", flush=True)
 
 
@@ -329,10 +333,36 @@ def store_section(st: dict) -> list[str]:
     return out
 
 
+def page_section(pg: dict) -> list[str]:
+    how = (
+        "From `benchmarks/page_bench.py`: `glossary report` on the repository's terms.xlsx and "
+        "on a synthetic glossary (the store benchmark's, with about a quarter of the rows "
+        "reviewed: 15% preferred, 4% rejected, 3% admitted, 2% deprecated), opened in headless "
+        "Chromium "
+        f"({pg['repeat']} runs, medians). Ready: the page's own mark, from navigation start to "
+        "the matrix built and laid out (reading and parsing the file included). Update: one "
+        "filter-sort-render pass of the matrix with layout, what a reader waits for after "
+        "changing a filter. Chromium s: the whole headless process, start and DOM dump included."
+    )
+    out = ["## Review page", "", how, ""]
+    rows = []
+    for name, size in pg["sizes"].items():
+        for run in size["browser"]:
+            rows.append(
+                [name, size["terms"], size["file_bytes"], size["build_seconds"], run["query"],
+                 run["concepts_shown"], f"{run['ready_ms_median']:.0f}",
+                 f"{run['update_ms_median']:.0f}", run["chromium_process_s_median"]]
+            )  # fmt: skip
+    header = ["glossary", "terms", "file bytes", "build s", "query", "concepts shown"]
+    out += _table(header + ["ready ms", "update ms", "Chromium s"], rows)
+    load = pg.get("machine", {}).get("load_average")
+    return out + ([f"Load average during the run: {load}.", ""] if load is not None else [])
+
+
 def headline(results: dict) -> list[str]:
     """The figures the issue asks for, in one list."""
     out = ["## Headline", ""]
-    q, sp, sc, lk = (results.get(n) for n in ("quality", "speed", "scale", "lookup"))
+    q, sp, sc, lk, pg = (results.get(n) for n in ("quality", "speed", "scale", "lookup", "page"))
     if q and "keyed" in q["modes"]:
         k = q["modes"]["keyed"]
         base = k.get("baseline", {}).get("f1")
@@ -368,12 +398,19 @@ def headline(results: dict) -> list[str]:
             f"- Lookup (10,000 terms): cold start {e['cold_start_median_s']:.2f} s, "
             f"p99 {e['p99_ms']:.2f} ms."
         )
+    for name, size in (pg or {}).get("sizes", {}).items():
+        run = size["browser"][0]
+        out.append(
+            f"- Review page ({name}, {size['terms']} terms): {size['file_bytes'] / 1e6:.2f} MB, "
+            f"built in {size['build_seconds']:.2f} s, ready in Chromium in "
+            f"{run['ready_ms_median']:.0f} ms (aim < 2000)."
+        )
     return out + [""]
 
 
 def render() -> str:
     """docs/benchmarks.md from whatever result files exist."""
-    results = {n: read_result(n) for n in ("quality", "speed", "scale", "lookup", "store")}
+    results = {n: read_result(n) for n in ("quality", "speed", "scale", "lookup", "store", "page")}
     first = next((r for r in (results["speed"], results["quality"], results["scale"]) if r), {})
     m = first.get("machine", {})
     lines = ["# Benchmarks", ""]
@@ -388,7 +425,7 @@ def render() -> str:
         f"- Model: {first.get('model', '?')} (EmbeddingGemma-300M from `fetch-test-model`).",
         "- Dates: "
         + ", ".join(f"{n} {r['date'][:16]}" for n, r in results.items() if r and "date" in r),
-        f"- Reproduce: `{REPRODUCE}` (or one of quality, speed, scale, lookup, store; "
+        f"- Reproduce: `{REPRODUCE}` (or one of quality, speed, scale, lookup, store, page; "
         "`report` only re-renders this page).",
         "",
     ]
@@ -399,6 +436,7 @@ def render() -> str:
         ("scale", scale_section),
         ("lookup", lookup_section),
         ("store", store_section),
+        ("page", page_section),
     ):
         if results[name]:
             lines += section(results[name])
@@ -408,10 +446,10 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> None:
-    names = ("scale", "quality", "speed", "lookup", "store")
+    names = ("scale", "quality", "speed", "lookup", "store", "page")
     what = argv[0] if argv else "all"
-    if what not in (*names, "all", "report"):
-        sys.exit(f"usage: python -m benchmarks [all|{'|'.join(names)}|report]")
+    if what not in (*names, "all", "report", "calibrate", "errors"):
+        sys.exit(f"usage: python -m benchmarks [all|{'|'.join(names)}|calibrate [--write]|errors|report]")
     for name in names if what == "all" else (() if what == "report" else (what,)):
         run(name)
     DOC.parent.mkdir(parents=True, exist_ok=True)

@@ -155,7 +155,7 @@ def main(model: str | None = None, seeds: Path = SEEDS) -> dict:
             entry = {
                 "scores": scores,
                 "rows": len(rows),
-                "candidates": run.stats.get("candidates"),
+                "candidates": run.stats.candidates,
                 "seconds": round(t.seconds, 1),
             }
             if scoring == "keyed":

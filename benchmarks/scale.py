@@ -144,7 +144,7 @@ def run_one(
         progress=progress,
     )
     total = time.perf_counter() - began
-    stats = run.stats
+    stats = run.stats.to_dict()
     return {
         "documents": len(run.corpus.documents),
         "characters": sum(len(d.text) for d in run.corpus.documents),

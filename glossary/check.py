@@ -65,7 +65,7 @@ def find_terms(index: LookupIndex, text: str, lang: str) -> list[Occurrence]:
     found: list[Occurrence] = []
     i = 0
     while i < len(spans):
-        best: tuple[int, int, int] | None = None  # (length, exactness, -rank) to maximise
+        best: tuple[int, int, int, int] | None = None  # (length, reviewed, exact, -rank): max
         best_entry = -1
         for e, position in sorted(index.candidates(toks[i])):
             _, e_lang, _, status, role = index.entries[e]
@@ -75,14 +75,15 @@ def find_terms(index: LookupIndex, text: str, lang: str) -> list[Occurrence]:
             if i + n > len(spans) or not _matches_at(index, toks, i, e):
                 continue
             exact = tuple(toks[i : i + n]) == index.entry_tokens[e]
-            score = (n, int(exact), -STATUS_RANK.get(status, 9))
+            # A reviewed term wins over a proposal that is only one of its inflected forms.
+            score = (n, int(status != "proposed"), int(exact), -STATUS_RANK.get(status, 9))
             if best is None or score > best:
                 best, best_entry = score, e
         if best is None:
             i += 1
             continue
         n = best[0]
-        found.append(Occurrence(spans[i][0], spans[i + n - 1][1], best_entry, bool(best[1])))
+        found.append(Occurrence(spans[i][0], spans[i + n - 1][1], best_entry, bool(best[2])))
         i += n
     return found
 

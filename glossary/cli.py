@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from glossary.errors import GlossaryError
+from glossary.errors import GlossaryError, UsageError
 
 app = typer.Typer(
     add_completion=False,
@@ -276,9 +276,16 @@ def align_command(
 
 
 QUERY_ARGUMENT = typer.Argument(None, help="Term in any language; none: a prompt.")
-CHECK_FILE_ARGUMENT = typer.Argument(..., help="Translated text file (UTF-8) to check.")
+CHECK_FILE_ARGUMENT = typer.Argument(
+    ..., help="Translated text file (UTF-8), or an XLIFF/TMX file, to check."
+)
 IMPORT_FILE_ARGUMENT = typer.Argument(..., help="TBX or CSV termbase to bring in.")
 OUTPUT_OPTION = typer.Option(None, "--output", "-o", help="File to write; default stdout.")
+STATUS_HELP = (
+    "Term statuses, e.g. preferred,admitted; 'all' adds proposed and rejected. "
+    "Default: preferred, admitted, deprecated (csv: all but rejected)."
+)
+STATUS_OPTION = typer.Option(None, "--status", "-s", help=STATUS_HELP)
 
 
 @app.command("lookup")
@@ -331,67 +338,104 @@ def lookup_command(
 @app.command("check")
 def check_command(
     file: Path = CHECK_FILE_ARGUMENT,
-    lang: str = typer.Option(..., "--lang", "-l", help="Language of the file."),
+    lang: str | None = typer.Option(
+        None, "--lang", "-l", help="Language of the file (XLIFF/TMX: the target, if not in it)."
+    ),
+    errors_only: bool = typer.Option(False, "--errors-only", help="Leave out info notes."),
     glossary: Path = GLOSSARY_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Check a translation against the glossary: deprecated terms (error), one concept rendered
-    in different ways (error), terms not yet reviewed (info). Exits 1 when errors are found.
+    in different ways (error), terms not yet reviewed (info). An XLIFF 1.2/2.0 or TMX file with a
+    Vietnamese source is checked segment by segment: a Vietnamese glossary term in the source
+    whose target has none of its approved renderings (error), a deprecated rendering in the
+    target (error). Exits 1 when errors are found.
 
     Example:
 
-        glossary check translation_sv.txt --lang sv
+        glossary check translation_sv.txt --lang sv --errors-only
 
         glossary check seeds/003_3a33f52d9453375b.txt --lang sv --json
+
+        glossary check project_vi-sv.xlf
     """
+    from glossary import bilingual
     from glossary import check as ck
     from glossary.lookup import load_index, validate_lang
 
     lang = validate_lang(lang)
-    text = ck.read_text(file)
-    findings = ck.check_text(load_index(glossary), text, lang, str(file))
+    if bilingual.is_bilingual(file):
+        found = bilingual.check_bilingual(file, load_index(glossary), lang)
+        render = bilingual.render
+    else:
+        if lang is None:
+            raise UsageError("check needs --lang: the language the file is written in")
+        found = ck.check_text(load_index(glossary), ck.read_text(file), lang, str(file))
+        render = ck.render
+    findings = [f for f in found if f.severity == "error" or not errors_only]
     if json_out:
         print_json([f.to_dict() for f in findings])
     else:
-        sys.stdout.write(ck.render(findings) + "\n")
-    if ck.has_errors(findings):
+        sys.stdout.write(render(findings) + "\n")
+    if any(f.severity == "error" for f in findings):
         sys.exit(1)  # not typer.Exit: main() runs the app with standalone_mode=False
 
 
 @app.command("export")
 def export_command(
     fmt: str = typer.Option(
-        "tbx", "--format", "-f", help="tbx, csv (long), csv-wide, tsv (wide), omegat or json."
+        "tbx",
+        "--format",
+        "-f",
+        help="tbx (v3), tbx2 (v2 martif: OmegaT, translate-toolkit), csv (long, every row), "
+        "csv-wide / tsv (memoQ, Trados), omegat or json.",
     ),
     lang: str | None = typer.Option(
         None, "--lang", "-l", help="Languages, e.g. fr,sv; omegat: TARGET or SOURCE,TARGET."
     ),
-    status: str | None = typer.Option(
-        None, "--status", "-s", help="Term statuses, e.g. preferred,admitted; 'all' adds rejected."
+    status: str | None = STATUS_OPTION,
+    include_proposed: bool = typer.Option(
+        False, "--include-proposed", help="Also export unreviewed terms, marked as unverified."
+    ),
+    delimiter: str | None = typer.Option(
+        None, "--delimiter", help="csv-wide/tsv: the column delimiter, e.g. ';' or tab."
     ),
     output: Path | None = OUTPUT_OPTION,
     glossary: Path = GLOSSARY_OPTION,
 ) -> None:
-    """Export the glossary for CAT tools: TBX-Basic (memoQ, Trados, Phrase), wide CSV/TSV with
-    one column per language, an OmegaT glossary, the long CSV that scoring reads, or JSON.
+    """Export the glossary for CAT tools: TBX-Basic v3 (memoQ, Trados, Phrase) or v2 (OmegaT),
+    a memoQ/Trados spreadsheet with one term per cell, an OmegaT glossary, the long CSV that
+    scoring reads, or JSON. Only reviewed terms, unless --include-proposed.
 
     Example:
 
         glossary export --format tbx -o terms.tbx
 
+        glossary export --format tbx2 --lang sv -o terms-sv.tbx
+
         glossary export --format omegat --lang sv -o glossary.utf8
     """
     from glossary import export as ex
     from glossary import store
+    from glossary.text import parse_langs
 
-    text = ex.export(
-        store.load(glossary), fmt, ex.parse_export_langs(lang), ex.parse_statuses(status)
+    result = ex.render(
+        store.load(glossary),
+        fmt,
+        parse_langs(lang, "--lang"),
+        ex.parse_statuses(status, "--status"),
+        include_proposed=include_proposed,
+        delimiter=ex.parse_delimiter(delimiter, "--delimiter"),
     )
+    if result.terms == 0:
+        err.print(
+            "no term matches this export; the file has no entries", highlight=False, markup=False
+        )
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(result.text)
         return
-    output.write_text(text, encoding="utf-8", newline="")
-    err.print(f"wrote {output}", highlight=False, markup=False)
+    output.write_text(result.text, encoding="utf-8", newline="")
+    err.print(f"wrote {output}: {result.terms} terms", highlight=False, markup=False)
 
 
 @app.command("import")
@@ -410,18 +454,58 @@ def import_command(
 
         glossary import terms.csv --glossary terms.xlsx
     """
-    from glossary.export import import_into
+    from glossary.importer import import_into
 
     report = import_into(file, glossary, force=force)
     if json_out:
-        print_json(report.__dict__)
+        print_json(report.to_dict())
         return
+    for conflict in report.conflicts:
+        err.print(f"conflict: {conflict}", highlight=False, markup=False, soft_wrap=True)
+    changed = "" if report.written else " (nothing changed, not written)"
     out.print(
         f"{glossary}: {report.concepts_added} concepts added, {report.concepts_updated} updated; "
-        f"{report.terms_added} terms added, {report.terms_updated} updated",
+        f"{report.terms_added} terms added, {report.terms_updated} updated; "
+        f"{len(report.conflicts)} conflicts kept the workbook's value{changed}",
         highlight=False,
         markup=False,
+        soft_wrap=True,
     )
+
+
+# ---------------------------------------------------------------- report
+@app.command("report")
+def report_command(
+    glossary: Path = GLOSSARY_OPTION,
+    output: Path = typer.Option(Path("report.html"), "--output", "-o", help="The HTML file."),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", help="Folder of the articles, for line numbers; default: the workbook's."
+    ),
+    open_it: bool = typer.Option(False, "--open", help="Open the page in the web browser."),
+) -> None:
+    """Write the review page: one self-contained HTML file (no server, no network) with the
+    concept x language matrix, filters, each term's contexts and evidence, and plots.
+    Filters also come from the address, e.g. report.html?lang=sv&status=proposed.
+
+    Example:
+
+        glossary report -g terms.xlsx -o report.html --open
+    """
+    from glossary import report, store
+
+    loaded = store.load(glossary)
+    folder = corpus or report.corpus_folder(loaded, glossary)
+    written = report.write(loaded, output, folder, title=f"Glossary review: {glossary.name}")
+    err.print(
+        f"wrote {output} ({written.bytes:,} bytes): {written.concepts} concepts, "
+        f"{written.terms} terms",
+        highlight=False, markup=False,
+    )  # fmt: skip
+    if open_it:
+        import webbrowser
+
+        if not webbrowser.open(output.resolve().as_uri()):
+            err.print(f"no web browser found; open {output.resolve().as_uri()}", highlight=False)
 
 
 # ---------------------------------------------------------------- store

@@ -9,12 +9,32 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from glossary import store
-from glossary.align import align
+from glossary.alignment import AlignSettings, AlignStats, align
 from glossary.corpus import Corpus, read_corpus
 from glossary.embed import Embedder, resolve_model
 from glossary.errors import ModelError, UsageError
 from glossary.extract import extract_candidates
 from glossary.models import ConceptEntry, Glossary
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """What an alignment run found: the alignment's own stats plus the run's inputs."""
+
+    candidates: int
+    concepts_keyed: int
+    model_seconds: float
+    align: AlignStats
+
+    def to_dict(self) -> dict[str, object]:
+        found = self.align.to_dict()
+        found.pop("seconds")
+        return {
+            "candidates": self.candidates,
+            "concepts_keyed": self.concepts_keyed,
+            "model_seconds": self.model_seconds,
+            **found,
+        }
 
 
 @dataclass
@@ -23,14 +43,15 @@ class AlignRun:
 
     corpus: Corpus
     report: store.MergeReport
-    stats: dict[str, object] = field(default_factory=dict)
+    stats: RunStats
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
+        """The run as JSON-ready data (what `glossary align --json` prints)."""
         return {
             "documents": len(self.corpus.documents),
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.corpus.skipped],
-            **self.stats,
+            **self.stats.to_dict(),
             "seconds": {k: round(v, 2) for k, v in self.timings.items()},
             "merge": self.report.to_dict(),
         }
@@ -68,6 +89,7 @@ def run_align(
     dry_run: bool = False,
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    settings: AlignSettings | None = None,
 ) -> AlignRun:
     """Build the glossary from a corpus, or merge new proposals into an existing workbook."""
     if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
@@ -104,8 +126,10 @@ def run_align(
         discover_new=discover_new,
         rejected=rejected,
         progress=progress,
+        settings=settings,
+        reviewed=[t for t in existing.terms if t.status in ("preferred", "admitted")],
     )
-    timings.update(result.stats.pop("seconds", {}))
+    timings.update(result.stats.seconds)
 
     proposal = result.glossary
     proposal.about = {
@@ -120,11 +144,6 @@ def run_align(
     began = time.perf_counter()
     report = store.update(glossary_path, proposal, dry_run=dry_run, force=force, book=book)
     timings["write"] = time.perf_counter() - began
-    stats = {
-        "candidates": len(candidates),
-        "concepts_keyed": len(concepts),
-        "model_seconds": round(embedder.model_seconds, 2),
-        **result.stats,
-    }
+    stats = RunStats(len(candidates), len(concepts), round(embedder.model_seconds, 2), result.stats)
     embedder.cache.close()
     return AlignRun(corpus, report, stats, timings)

@@ -116,3 +116,11 @@ def search_form(text: str) -> str:
     text = nfc(text).replace("\u00a0", " ").casefold()
     text = _QUOTE_RUN.sub(" ", text)
     return re.sub(r"\s+", " ", text).strip(_SEARCH_EDGE).strip()
+
+
+# ---------------------------------------------------------------- English glosses
+def gloss_variants(gloss: str) -> list[str]:
+    """The alternatives of an English gloss: "(local) government / authorities" -> 2 queries."""
+    base = re.sub(r"\([^)]*\)", " ", gloss or "")
+    parts = [re.sub(r"\s+", " ", p).strip(" ,;") for p in base.split("/")]
+    return [p for p in parts if p] or ([gloss.strip()] if gloss and gloss.strip() else [])

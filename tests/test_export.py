@@ -15,7 +15,9 @@ import pytest
 from lxml import etree
 
 from glossary import export as ex
+from glossary import importer
 from glossary.errors import FormatError, UsageError
+from glossary.formats.tbx import PRODUCER, UNVERIFIED, read_tbx
 from glossary.models import ConceptEntry, ContextEntry, Glossary, TermEntry
 
 DATA = Path(__file__).parent / "data" / "exchange"
@@ -112,7 +114,9 @@ def test_tbx_respects_the_tbx_basic_dca_rules(shared_dir):
         "</termSec></langSec></conceptEntry></body></text></tbx>".encode()
     )
     assert _schematron_failures(sch, broken)  # ... and rejects a wrong status
-    doc = etree.fromstring(ex.export(awkward_glossary(), "tbx", statuses=ex.TERM_STATUSES).encode())
+    doc = etree.fromstring(
+        ex.export(awkward_glossary(), "tbx", statuses=ex.parse_statuses("all")).encode()
+    )
     assert _schematron_failures(sch, doc) == []
 
 
@@ -142,26 +146,54 @@ def test_tbx_carries_statuses_vietnamese_definitions_and_contexts():
     contexts = [d.text for d in entry.iterfind(".//t:descrip[@type='context']", ns)]
     assert any("dyktig massemobilisering" in c for c in contexts)
     assert "mobilisation des masses" not in ex.export(fixture_glossary(), "tbx")  # rejected
+    assert "Faglært massemobilisering" not in ex.export(fixture_glossary(), "tbx")  # proposed
 
 
-def test_tbx_export_then_import_round_trips_without_loss():
-    for g in (fixture_glossary(), awkward_glossary()):
-        text = ex.export(g, "tbx", statuses=ex.parse_statuses("all"))
-        assert as_sets(ex.read_tbx(text.encode())) == as_sets(g)
+def test_tbx_v3_and_v2_exports_import_back_without_loss():
+    for fmt in ("tbx", "tbx2"):
+        for g in (fixture_glossary(), awkward_glossary()):
+            text = ex.export(g, fmt, statuses=ex.parse_statuses("all"))
+            assert as_sets(read_tbx(text.encode()).glossary) == as_sets(g), fmt
+
+
+def test_tbx2_is_a_namespace_free_martif_in_the_tbx_basic_layout():
+    doc = etree.fromstring(ex.export(fixture_glossary(), "tbx2").encode())
+    assert doc.tag == "martif" and doc.get("type") == "TBX-Basic" and not doc.nsmap
+    assert doc.find("martifHeader/fileDesc/sourceDesc/p") is not None
+    tigs = doc.findall("text/body/termEntry/langSet/tig")
+    statuses = {
+        t.findtext("term"): t.findtext("termNote[@type='administrativeStatus']") for t in tigs
+    }
+    assert statuses["skicklig massmobilisering"] == "preferredTerm-admn-sts"
+    assert statuses["Skickad massmobilisering"] == "deprecatedTerm-admn-sts"
+
+
+def test_translators_see_no_machine_json_and_proposals_are_marked_unverified():
+    for fmt in ("tbx", "tbx2"):
+        text = ex.export(fixture_glossary(), fmt, include_proposed=True)
+        doc = etree.fromstring(text.encode())
+        visible = [n.text or "" for n in doc.iter("{*}note", "{*}p", "{*}descrip", "{*}admin")]
+        assert visible and not any("{" in v or v.startswith("glossary:") for v in visible)
+        assert any(c.text.strip().startswith("glossary: {") for c in doc.iter(etree.Comment))
+        faglaert = next(n for n in doc.iter("{*}term") if n.text == "Faglært massemobilisering")
+        sec = faglaert.getparent()
+        assert sec.find("{*}termNote") is None  # TBX has no status for an unreviewed term
+        assert [n.text for n in sec.iter("{*}note")] == [UNVERIFIED]
+        assert "pypi" not in text and PRODUCER in text  # the header names this project only
 
 
 def test_malformed_tbx_is_a_one_line_format_error(tmp_path):
     with pytest.raises(FormatError, match=r"malformed TBX at line \d+") as info:
-        ex.import_file(DATA / "malformed.tbx")
+        importer.import_file(DATA / "malformed.tbx")
     assert "\n" not in str(info.value)
     other = tmp_path / "other.xml"
     other.write_text("<html><body/></html>", encoding="utf-8")
     with pytest.raises(FormatError, match="not a TBX file"):
-        ex.import_file(other)
+        importer.import_file(other)
 
 
 def test_other_tools_tbx_is_imported_as_reviewed_terms():
-    g = ex.import_file(DATA / "client_termbase.tbx")
+    g = importer.import_file(DATA / "client_termbase.tbx")
     mass = g.concept("t42")
     assert (mass.vi, mass.en, mass.status) == ("dân vận", "mass mobilization", "approved")
     terms = {t.term: t for t in g.terms_of("t42")}
@@ -175,8 +207,8 @@ def test_other_tools_tbx_is_imported_as_reviewed_terms():
 
 
 def test_import_merges_into_existing_concepts_by_vietnamese_term():
-    imported = ex.import_file(DATA / "client_termbase.tbx")
-    merged, report = ex.merge_import(fixture_glossary(), imported)
+    imported = importer.import_file(DATA / "client_termbase.tbx")
+    merged, report = importer.merge_import(fixture_glossary(), imported)
     assert report.concepts_added == 1  # chính sách; dân vận joins mass_mobilization
     assert "t42" not in {c.concept_id for c in merged.concepts}
     assert "massemobilisering" in {
@@ -215,15 +247,43 @@ def test_long_csv_is_scored_by_the_shared_scorer(shared_dir, tmp_path):
     assert {"concept_id": "party_committee", "lang": "nb", "term": "partikomiteen"} in rows
 
 
-def test_wide_tsv_has_one_column_per_language_and_keeps_deprecated_out():
-    rows = list(csv.DictReader(io.StringIO(ex.export(fixture_glossary(), "tsv")), delimiter="\t"))
-    assert list(rows[0])[:3] == ["concept_id", "vi", "en"] and list(rows[0])[-1] == "notes"
-    skilled = rows[0]
-    assert skilled["sv"] == "skicklig massmobilisering"
-    assert "do not use 'Skickad massmobilisering'" in skilled["notes"]
-    assert rows[1]["cs"] == "masová mobilizace; masové mobilizace"
-    wide_csv = list(csv.DictReader(io.StringIO(ex.export(fixture_glossary(), "csv-wide"))))
-    assert wide_csv == rows
+def wide_rows(text: str, delimiter: str = ",") -> list[list[str]]:
+    assert text.startswith("\ufeff")  # memoQ and Excel need the BOM to read UTF-8
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
+
+
+def test_memoq_trados_sheet_has_one_term_per_cell_and_a_status_after_each():
+    rows = wide_rows(ex.export(fixture_glossary(), "tsv"), "\t")
+    header = rows[0]
+    assert header[:3] == ["concept_id", "vi", "en"] and header[-2:] == ["definition", "note"]
+    assert header.count("cs") == 2 and header[header.index("cs") + 1] == "cs status"
+    skilled = dict(zip(header, rows[1]))  # first cell of each header
+    assert rows[1][header.index("sv") : header.index("sv") + 4] == [
+        "skicklig massmobilisering",
+        "preferred",
+        "Skickad massmobilisering",
+        "deprecated",
+    ]
+    assert skilled["vi"] == "Dân vận khéo" and "Faglært" not in "".join(rows[1])  # proposed
+    mass = rows[2][header.index("cs") : header.index("cs") + 4]
+    assert mass == ["masová mobilizace", "preferred", "masové mobilizace", "admitted"]
+    assert not any(";" in cell for row in rows for cell in row)
+    semicolons = wide_rows(ex.export(fixture_glossary(), "csv-wide", delimiter=";"), ";")
+    assert semicolons == rows
+
+
+def test_memoq_sheet_imports_back_with_its_statuses(tmp_path):
+    path = tmp_path / "memoq.csv"
+    text = ex.export(fixture_glossary(), "csv-wide", include_proposed=True)
+    assert "unverified" in text
+    path.write_text(text, encoding="utf-8")
+    got = {(t.concept_id, t.lang, t.term, t.status) for t in importer.import_file(path).terms}
+    want = {
+        (t.concept_id, t.lang, t.term, t.status)
+        for t in fixture_glossary().terms
+        if t.status != "rejected"
+    }
+    assert got == want
 
 
 def test_wide_and_long_csv_import_back(tmp_path):
@@ -232,7 +292,7 @@ def test_wide_and_long_csv_import_back(tmp_path):
         path.write_text(
             ex.export(fixture_glossary(), fmt, statuses=("preferred",)), encoding="utf-8"
         )
-        g = ex.import_file(path)
+        g = importer.import_file(path)
         got = {(t.concept_id, t.lang, t.term, t.status) for t in g.terms}
         want = {
             (t.concept_id, t.lang, t.term, t.status)
@@ -256,7 +316,7 @@ def test_omegat_glossary_for_a_language_pair():
 
 
 def test_json_export_holds_the_full_structure():
-    data = json.loads(ex.export(fixture_glossary(), "json", statuses=ex.TERM_STATUSES))
+    data = json.loads(ex.export(fixture_glossary(), "json", statuses=ex.parse_statuses("all")))
     skilled = data["concepts"][0]
     assert skilled["vi"] == "Dân vận khéo" and len(skilled["contexts"]) == 2
     assert {t["term"] for t in skilled["terms"]} >= {"Skickad massmobilisering"}
@@ -306,3 +366,65 @@ def test_cli_export_import_round_trip_through_the_workbook(tmp_path):
     bad = run("import", str(DATA / "malformed.tbx"), "-g", str(fresh))
     assert bad.returncode == 2 and "malformed TBX" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_cli_export_accepts_norwegian_as_nob_and_nb_no(tmp_path):
+    from glossary import store
+
+    workbook = tmp_path / "terms.xlsx"
+    store.save(fixture_glossary(), workbook)
+    env = {**os.environ, "GLOSSARY_CACHE": str(tmp_path / "cache")}
+    outputs = []
+    for code in ("nob", "nb-NO", "nb"):
+        result = subprocess.run(
+            [sys.executable, "-m", "glossary.cli", "export", "-f", "csv", "--lang", code,
+             "-g", str(workbook)],
+            capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    rows = list(csv.DictReader(io.StringIO(outputs[0])))
+    assert rows and {r["lang"] for r in rows} == {"nb"}
+    assert outputs[0] == outputs[1] == outputs[2]
+    bad = subprocess.run(
+        [sys.executable, "-m", "glossary.cli", "export", "--lang", "xx", "-g", str(workbook)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "--lang" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_an_export_that_matches_nothing_says_so_and_writes_a_valid_empty_file(tmp_path, shared_dir):
+    from glossary import store
+
+    workbook = tmp_path / "terms.xlsx"
+    store.save(fixture_glossary(), workbook)
+    rng = etree.RelaxNG(etree.parse(str(shared_dir / "schemas" / "tbx" / "TBXcoreStructV03.rng")))
+    for fmt in ("tbx", "tbx2", "csv-wide", "csv"):
+        out = tmp_path / f"de.{fmt}"
+        result = subprocess.run(
+            [sys.executable, "-m", "glossary.cli", "export", "-f", fmt, "--lang", "de",
+             "-o", str(out), "-g", str(workbook)],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "GLOSSARY_CACHE": str(tmp_path / "cache")},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "no term matches this export" in result.stderr
+        text = out.read_text(encoding="utf-8")
+        if fmt == "tbx":
+            doc = etree.fromstring(text.encode())
+            assert rng.validate(doc) and doc.find(f".//{{{TBX}}}conceptEntry") is None
+        elif fmt == "tbx2":
+            assert etree.fromstring(text.encode()).find(".//termEntry") is None
+        else:
+            assert len(text.lstrip("\ufeff").splitlines()) == 1  # the header only
+
+
+def test_long_csv_keeps_proposed_rows_other_formats_only_reviewed_ones():
+    long_rows = list(csv.DictReader(io.StringIO(ex.export(fixture_glossary(), "csv"))))
+    assert "proposed" in {r["status"] for r in long_rows}
+    for fmt in ("tbx", "tbx2", "tsv", "json"):
+        assert "Faglært massemobilisering" not in ex.export(fixture_glossary(), fmt), fmt
+        assert "Faglært massemobilisering" in ex.export(
+            fixture_glossary(), fmt, include_proposed=True
+        )

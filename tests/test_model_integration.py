@@ -64,7 +64,7 @@ def align_seeds(tmp_path_factory, seeds_dir, real_model, model_cache, score):
         exported = folder / f"{name}.csv"
         exported.write_text(export.export(store.load(workbook), "csv"), encoding="utf-8")
         print(f"\n{name}: {json.dumps(result.to_dict()['seconds'])}, "
-              f"model {result.stats['model_seconds']}s")  # fmt: skip
+              f"model {result.stats.model_seconds}s")  # fmt: skip
         return exported, result
 
     return run
@@ -149,5 +149,5 @@ def test_warm_run_spends_no_time_in_the_model(keyed, align_seeds, shared_dir):
     _exported, warm = align_seeds("keyed_warm", shared_dir / "eval" / "dev_catalog.csv")
     _print("cold seconds", cold.to_dict()["seconds"])
     _print("warm seconds", warm.to_dict()["seconds"])
-    assert warm.stats["encoded_texts"] == 0
-    assert warm.stats["model_seconds"] == 0
+    assert warm.stats.align.encoded_texts == 0
+    assert warm.stats.model_seconds == 0

@@ -52,20 +52,30 @@ def test_killed_writer_leaves_the_old_or_the_new_workbook(tmp_path):
     store.save(old, path)
     versions = {"old": old.terms, "new": new.terms}
     rng = random.Random(4)
+    other = {"old": "new", "new": "old"}
     seen = set()
     for _ in range(8):
         writer = run_writer(
             "save-loop", str(path), str(dump(tmp_path, "a", old)), str(dump(tmp_path, "b", new))
         )
         assert writer.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.05, 1.5))
+        began = time.monotonic()
+        first = writer.stdout.readline().strip()  # kill it while it writes a later version
+        assert first == "saved old", first
+        one_save = time.monotonic() - began
+        time.sleep(rng.uniform(0.05, 2.5 * one_save))
         writer.send_signal(signal.SIGKILL)
         writer.wait()
+        rest = writer.stdout.read().splitlines()
+        saved = ["old"] + [line.split()[1] for line in rest if line.startswith("saved")]
         writer.stdout.close()
         g = store.load(path)  # never a broken workbook
         tag = g.about["run"]
         assert g.terms == versions[tag]
+        # The last save it finished, or the one it was making when killed; nothing else.
+        assert tag in (saved[-1], other[saved[-1]]), (tag, saved)
         seen.add(tag)
+    assert seen == {"old", "new"}, f"every kill left {seen}: the kills did not land mid-write"
     assert store.validate_file(path) == []
     # the next writer cleans up what the killed ones left behind
     store.save(old, path)

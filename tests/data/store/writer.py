@@ -22,6 +22,7 @@ def main() -> None:
         n = 0
         while True:
             store.save(versions[n % 2], path)
+            print(f"saved {versions[n % 2].about['run']}", flush=True)
             n += 1
     elif mode == "update":
         proposal = pickle.loads(Path(sys.argv[3]).read_bytes())
