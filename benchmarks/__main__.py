@@ -306,7 +306,30 @@ def store_section(st: dict) -> list[str]:
         f"({st['file_bytes']} bytes), median of {st['repeat']}.",
         "",
     ]
-    out += _table(list(st["median_seconds"]), [list(st["median_seconds"].values())])
+    before = read_result("store_before")  # the same benchmark on the code before issue 11
+    steps = list(st["median_seconds"])
+    rows = [["now", *(_f(st["median_seconds"][k]) for k in steps)]]
+    if before:
+        rows.insert(0, ["before", *(_f(before["median_seconds"].get(k)) for k in steps)])
+    out += _table(["code", *steps], rows)
+    out += [
+        "",
+        "update: a re-run with new evidence (read, merge, write, backup); unchanged: a re-run "
+        "that changes nothing (now: no write); formatted: update of a workbook with a cell "
+        "coloured by hand, which goes through openpyxl load-and-modify (timed once).",
+        "",
+    ]
+    aligned = read_result("store_align")  # benchmarks/store_align_bench.py
+    if aligned:
+        out += [
+            f"`glossary align seeds/` with the {aligned['model']}, best of 3: warm on an "
+            f"unchanged workbook {aligned['align_warm_unchanged_s']:.2f} s, warm into a new "
+            f"workbook {aligned['align_warm_new_workbook_s']:.2f} s, against "
+            f"{aligned['candidates_s']:.2f} s for `glossary candidates seeds/ --top 0 --json` "
+            f"(ratios {aligned['ratio_warm_unchanged']:.2f} and "
+            f"{aligned['ratio_warm_new_workbook']:.2f}; target 1.6).",
+            "",
+        ]
     return out
 
 

@@ -268,6 +268,10 @@ def align_command(
         + ", ".join(f"{v} {k}" for k, v in counts.items()),
         highlight=False,
     )
+    if counts["deleted"]:
+        out.print(f"{counts['deleted']} rows you deleted are treated as rejected", highlight=False)
+    if not dry_run and not run.report.written:
+        out.print("nothing changed: the workbook was not rewritten", highlight=False)
     out.print(f"time: {seconds} (model {data['model_seconds']:.1f}s)", highlight=False)
 
 

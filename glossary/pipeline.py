@@ -96,10 +96,10 @@ def run_align(
         raise UsageError(f"--min-confidence must be between 0 and 1, not {min_confidence}")
     timings: dict[str, float] = {}
     glossary_path = Path(glossary_path)
-    # Check the workbook first: a bad glossary stops the run before any heavy work.
-    existing = store.load(glossary_path) if glossary_path.exists() else Glossary()
-    if not dry_run:
-        store.refuse_if_open(glossary_path, force)  # say so now, not after minutes of encoding
+    # Read the workbook once, first: a bad, read-only or open glossary stops the run before
+    # any heavy work, and the write reuses this reading unless the file changed meanwhile.
+    book = store.open_book(glossary_path, writing=not dry_run, force=force)
+    existing = book.glossary
     concepts = concept_list(existing, concepts_file)
     check_model_path(model)
 
@@ -142,7 +142,7 @@ def run_align(
         "candidates": str(len(candidates)),
     }
     began = time.perf_counter()
-    report = store.update(glossary_path, proposal, dry_run=dry_run, force=force)
+    report = store.update(glossary_path, proposal, dry_run=dry_run, force=force, book=book)
     timings["write"] = time.perf_counter() - began
     stats = RunStats(len(candidates), len(concepts), round(embedder.model_seconds, 2), result.stats)
     embedder.cache.close()

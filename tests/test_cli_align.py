@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from damage import empty_lock_file, huge_declared_row, read_only, zip_bomb
 
 from glossary import store
 
@@ -232,8 +233,16 @@ def _lock(path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("damage", "expected"),
-    [(_corrupt, "bad.xlsx"), (_drop_term_column, "term"), (_lock, "LibreOffice")],
-    ids=["corrupt", "missing-column", "locked"],
+    [
+        (_corrupt, "bad.xlsx"),
+        (_drop_term_column, "term"),
+        (_lock, "LibreOffice"),
+        (empty_lock_file, "LibreOffice"),
+        (read_only, "read-only"),
+        (huge_declared_row, "past the limit of 1,048,576 rows"),
+        (zip_bomb, "over the limit of 256 MiB"),
+    ],
+    ids=["corrupt", "missing-column", "locked", "empty-lock", "read-only", "huge-row", "zip-bomb"],
 )
 def test_bad_glossary_stops_and_stays_byte_identical(project, first_run, damage, expected):
     _proc, first = first_run

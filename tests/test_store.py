@@ -201,6 +201,7 @@ def test_proposed_rows_are_refreshed_with_new_evidence(workbook):
         "unchanged": 4,
         "conflicts": 0,
         "skipped": 0,
+        "deleted": 0,
     }
 
 
@@ -545,7 +546,7 @@ def test_libreoffice_style_leftovers_are_accepted(workbook):
     wb.save(workbook)
     assert store.validate_file(workbook) == []
     assert len(store.load(workbook).terms) == 10
-    store.update(workbook, proposal())
+    store.update(workbook, fresh_run(proposal()))
     assert openpyxl.load_workbook(workbook)["Terms"].freeze_panes == "A2"
 
 
@@ -574,6 +575,16 @@ def test_refuses_to_write_while_open_in_a_spreadsheet(workbook, lock_name):
     assert workbook.read_bytes() == before
     assert store.update(workbook, fresh_run(proposal()), dry_run=True).counts["updated"] == 10
     assert store.update(workbook, fresh_run(proposal()), force=True).written
+
+
+def test_empty_libreoffice_lock_file_is_reported_not_a_crash(workbook):
+    (workbook.parent / ".~lock.terms.xlsx#").write_bytes(b"")
+    before = workbook.read_bytes()
+    with pytest.raises(StoreError, match=r"is open in LibreOffice \(lock file"):
+        store.update(workbook, fresh_run(proposal()))
+    result = CliRunner().invoke(app, ["validate", str(workbook)])
+    assert result.exit_code == 0  # reading is fine while it is open
+    assert workbook.read_bytes() == before
 
 
 # ---------------------------------------------------------------- concept lists

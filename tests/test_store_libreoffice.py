@@ -101,6 +101,35 @@ def test_reviewer_edits_in_libreoffice_survive_realignment(soffice, tmp_path):
     assert ws.freeze_panes == "A2" and ws.column_dimensions["N"].hidden
 
 
+def test_column_and_sheet_added_in_libreoffice_survive_realignment(soffice, tmp_path):
+    path = tmp_path / "terms.xlsx"
+    store.update(path, proposal())
+    own = openpyxl.utils.get_column_letter(len(store.TERM_COLUMNS) + 1)
+    row = cell_of(path, "premier", "term")[1:]
+    edit_in_libreoffice(
+        tmp_path,
+        path,
+        [
+            ("Terms", f"{own}1", "reviewer"),
+            ("Terms", f"{own}{row}", "Mai"),
+            ("MyNotes", "A1", "ask the editor about premier"),
+        ],
+    )
+    nxt = proposal()
+    nxt.terms = [replace(t, frequency=t.frequency + 5) for t in nxt.terms]
+    report = store.update(path, nxt)
+    assert report.written and report.counts["updated"] == 10
+    wb = openpyxl.load_workbook(path)
+    terms = wb["Terms"]
+    header = [c.value for c in terms[1]]
+    premier = [r for r in terms.iter_rows(min_row=2, values_only=True) if r[3] == "premier"][0]
+    assert premier[header.index("reviewer")] == "Mai"
+    assert wb["MyNotes"]["A1"].value == "ask the editor about premier"
+    assert store.load(path).terms[0].frequency == 12
+    assert store.validate_file(path) == []
+    assert not report.warnings  # LibreOffice's empty drawing parts are nothing to lose
+
+
 def test_libreoffice_csv_export_matches_the_workbook(soffice, tmp_path):
     g = store.merge(Glossary(), proposal())[0]
     g.terms[0] = replace(g.terms[0], note="Ghi chú: «100\u00a0000» người; čeština ✓\nřádek 2")

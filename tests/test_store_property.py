@@ -142,3 +142,95 @@ def test_random_reviewer_edits_survive_realignment(edits, extra):
         for p in nxt.terms:
             k = store.term_key(p.concept_id, p.lang, p.term)
             assert k in keys or k in origins
+
+
+addition = st.one_of(
+    st.tuples(st.just("column"), st.integers(0, 99), st.tuples(st.integers(0, 2), text)),
+    st.tuples(st.just("sheet"), st.integers(0, 2), text),
+    st.tuples(st.just("comment"), st.integers(0, 99), text),
+    st.tuples(st.just("delete"), st.integers(0, 99), st.just(0)),
+)
+
+
+def add_things(path: Path, additions) -> set[tuple[str, str, str]]:
+    """Add columns, sheets and comments, and delete rows, as a reviewer would; returns the keys
+    of the rows deleted."""
+    from openpyxl.comments import Comment
+
+    wb = openpyxl.load_workbook(path)
+    terms = wb["Terms"]
+    deleted = set()
+    for op, a, b in additions:
+        cols = {c.value: c.column for c in terms[1]}
+        n = terms.max_row - 1
+        row = 2 + a % n if n else None
+        if op == "column" and row:
+            name = f"own {b[0]}"
+            if name not in cols:
+                cols[name] = terms.max_column + 1
+                terms.cell(1, cols[name], name)
+            terms.cell(row, cols[name], b[1].strip())
+        elif op == "sheet":
+            name = f"Notes {a}"
+            ws = wb[name] if name in wb.sheetnames else wb.create_sheet(name)
+            ws["A1"] = b.strip()
+        elif op == "comment" and row:
+            terms.cell(row, cols["term"]).comment = Comment(b, "reviewer")
+        elif op == "delete" and n > 1:
+            deleted.add(row_key(terms, row, cols))
+            terms.delete_rows(row)
+    wb.save(path)
+    return deleted
+
+
+def row_key(ws, r: int, cols: dict) -> tuple[str, str, str]:
+    return tuple(str(ws.cell(r, cols[c]).value or "") for c in ("concept_id", "lang", "term"))
+
+
+def additions_of(path: Path) -> tuple[dict, dict, dict]:
+    """(row key -> own column values, row key -> comment, sheet -> A1) of a workbook."""
+    wb = openpyxl.load_workbook(path)
+    terms = wb["Terms"]
+    cols = {c.value: c.column for c in terms[1]}
+    own, comments = {}, {}
+    for r in range(2, terms.max_row + 1):
+        k = row_key(terms, r, cols)
+        own[k] = {c: terms.cell(r, i).value for c, i in cols.items() if str(c).startswith("own")}
+        if terms.cell(r, cols["term"]).comment:
+            comments[k] = terms.cell(r, cols["term"]).comment.text
+    sheets = {n: wb[n]["A1"].value for n in wb.sheetnames if n.startswith("Notes")}
+    return own, comments, sheets
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cycles=st.lists(
+        st.tuples(st.lists(edit, max_size=4), st.lists(addition, max_size=5)),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_reviewer_additions_survive_edit_align_cycles(cycles):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "terms.xlsx"
+        store.update(path, proposal())
+        deleted: set[tuple[str, str, str]] = set()
+        for n, (edits, additions) in enumerate(cycles):
+            apply_edits(path, edits)
+            deleted |= add_things(path, additions)
+            if store.validate_file(path):
+                return  # an invalid edit: refused, as the test above shows
+            own, comments, sheets = additions_of(path)
+            kept_keys = set(own)
+            nxt = proposal()
+            nxt.terms = [replace(t, confidence=0.4 + n / 10) for t in nxt.terms]
+            report = store.update(path, nxt)
+            own_after, comments_after, sheets_after = additions_of(path)
+            for k, values in own.items():
+                assert own_after[k] == values
+            for k, text_ in comments.items():
+                assert comments_after[k] == text_
+            assert sheets_after == sheets
+            for k in deleted - kept_keys:  # a deleted proposal does not come back
+                assert k not in own_after
+            assert len(report.deleted) <= len(deleted)

@@ -2,7 +2,7 @@
 
 Run with Debian's /usr/bin/python3 (it has the `uno` module):
     python3 lo_edit.py IN.xlsx OUT.xlsx '[["Terms", "E2", "preferred"], ["Terms", "J3", "a note"]]'
-Each edit sets a cell's text. The profile, HOME and TMPDIR live in a private folder.
+Each edit sets a cell's text; a sheet that is not there is added. The profile, HOME and TMPDIR live in a private folder.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ def main() -> int:
             return 1
         sheets = doc.Sheets
         for sheet, cell, value in edits:
+            if not sheets.hasByName(sheet):  # a sheet of the reviewer's own
+                sheets.insertNewByName(sheet, sheets.getCount())
             sheets.getByName(sheet).getCellRangeByName(cell).setString(value)
         doc.storeToURL(
             dst.as_uri(), (prop("FilterName", "Calc MS Excel 2007 XML"), prop("Overwrite", True))

@@ -1,0 +1,182 @@
+"""Bounded reading: a workbook (or xlsx concept list) is sized up before any parser sees it.
+
+A small file can unpack to gigabytes (a zip bomb), or declare a cell in row 2,000,000,000
+that a reader pads its rows up to. Each limit below is far above a real glossary: a
+10,000-term terms.xlsx unpacks to about 12 MB and has 10,001 rows.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from glossary.errors import StoreError
+
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # all parts together, as the zip declares them
+MAX_ROWS = 1_048_576  # Excel's own last row
+MAX_CELLS = 5_000_000  # per sheet: rows x columns of the rectangle a reader would fill
+
+# The r="A12" of cells and r="12" of rows (no other element of a sheet has an r attribute).
+_ROW_NUMBER = re.compile(rb' r="[A-Za-z]*(\d+)"')
+_LONG_COLUMN = re.compile(rb' r="([A-Za-z]{2,})\d')  # past column Z
+_DIMENSION = re.compile(
+    rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Za-z]+)(\d+)(?::([A-Za-z]+)(\d+))?\""
+)
+
+
+def _has(xml: bytes, element: bytes) -> bool:
+    """Whether the XML holds an element of this name (with or without a namespace prefix)."""
+    return any(p + element + end in xml for p in (b"<", b":") for end in (b" ", b">", b"/"))
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What a workbook holds besides cell values, found while sizing it up."""
+
+    formula_parts: frozenset[str]  # worksheet parts with a formula
+    hyperlink_parts: frozenset[str]
+    comments: bool  # cell comments (notes) anywhere
+    drawings: bool  # images, charts or shapes anywhere
+
+
+class TooBig(StoreError):
+    """The workbook is over one of the reading limits."""
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _cell_count(xml: bytes) -> int:
+    return xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b":c ") + xml.count(b":c>")
+
+
+def _check_sheet(path: Path, sheet: str, xml: bytes) -> None:
+    """Refuse a sheet whose rows, cells or declared size are over the limits."""
+    where = f"{path.name}, sheet {sheet}"
+    last_row = max(map(int, _ROW_NUMBER.findall(xml)), default=0)
+    if last_row > MAX_ROWS:
+        raise TooBig(f"{where}: row {last_row:,} is past the limit of {MAX_ROWS:,} rows; not read")
+    cells = _cell_count(xml)
+    if cells > MAX_CELLS:
+        raise TooBig(f"{where}: {cells:,} cells is over the limit of {MAX_CELLS:,}; not read")
+    last_col = max(map(_column_number, _LONG_COLUMN.findall(xml)), default=26)
+    if last_row * min(last_col, max(cells, 1)) > MAX_CELLS:
+        raise TooBig(
+            f"{where}: {last_row:,} rows x {last_col:,} columns is over the limit of "
+            f"{MAX_CELLS:,} cells; not read"
+        )
+    m = _DIMENSION.search(xml)
+    if m:
+        end_col, end_row = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
+        if _column_number(end_col) * int(end_row) > MAX_CELLS:
+            raise TooBig(
+                f"{where}: declares the size {m.group(0).decode(errors='replace')}, over the "
+                f"limit of {MAX_CELLS:,} cells; not read"
+            )
+
+
+def scan(path: Path) -> Scan:
+    """Size up every part of the workbook; raises TooBig (or zip errors) before any parsing."""
+    formulas, links = set(), set()
+    drawn = False  # a drawing part with something in it (LibreOffice writes empty ones)
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        unpacked = sum(i.file_size for i in infos)
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise TooBig(
+                f"{path}: unpacks to {unpacked / 2**20:,.0f} MiB, over the limit of "
+                f"{MAX_UNPACKED_BYTES / 2**20:,.0f} MiB; not read"
+            )
+        names = [i.filename for i in infos]
+        sheet_of = {part: sheet for sheet, part in _sheet_parts(z).items()}
+        for name in names:
+            if not name.endswith(".xml"):
+                continue
+            # zipfile stops at the declared size and checks the CRC: a lying header fails here.
+            xml = z.read(name)
+            if name.startswith("xl/drawings/") and b"Anchor" in xml:
+                drawn = True
+            if name.startswith("xl/worksheets/"):
+                _check_sheet(path, sheet_of.get(name, name), xml)
+                if _has(xml, b"f"):
+                    formulas.add(name)
+                if _has(xml, b"hyperlink"):
+                    links.add(name)
+    return Scan(
+        formula_parts=frozenset(formulas),
+        hyperlink_parts=frozenset(links),
+        comments=any(n.startswith(("xl/comments", "xl/threadedComments")) for n in names),
+        drawings=drawn or any(n.startswith(("xl/charts/", "xl/media/")) for n in names),
+    )
+
+
+# ---------------------------------------------------------------- reviewer formatting
+_STYLED_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)" s="(\d+)"')
+_COL = re.compile(rb"<(?:\w+:)?col\b([^>]*)>")
+_ATTR = re.compile(rb'(\w+)="([^"]*)"')
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+
+
+def sheet_parts(path: Path) -> dict[str, str]:
+    """Sheet name -> its worksheet part in the zip (e.g. "Terms" -> "xl/worksheets/sheet2.xml")."""
+    with zipfile.ZipFile(path) as z:
+        return _sheet_parts(z)
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    book = ET.fromstring(z.read("xl/workbook.xml"))
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    target = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", _NS)}
+    parts = {}
+    for sheet in book.iterfind("m:sheets/m:sheet", _NS):
+        t = target.get(sheet.get(f"{{{_NS['r']}}}id"), "")
+        parts[sheet.get("name")] = t.lstrip("/") if t.startswith("/") else posixpath.join("xl", t)
+    return parts
+
+
+def _column_styles(xml: bytes) -> dict[int, bytes]:
+    """Column number -> the style the sheet gives the whole column (<col style=...>)."""
+    styles = {}
+    for col in _COL.findall(xml):
+        attrs = dict(_ATTR.findall(col))
+        if b"style" in attrs and b"min" in attrs:
+            for n in range(int(attrs[b"min"]), min(int(attrs.get(b"max", attrs[b"min"])), 200) + 1):
+                styles[n] = attrs[b"style"]
+    return styles
+
+
+def hand_formatted(path: Path, parts: dict[str, int]) -> bool:
+    """Whether a data cell in these sheets (part -> last data row) looks different from its
+    column.
+
+    The tool gives every cell of a column the column's one style, so another style on a cell
+    means a reviewer coloured, emboldened or otherwise formatted it. Formatted empty cells
+    below the data (LibreOffice leaves them) do not count.
+    """
+    with zipfile.ZipFile(path) as z:
+        for part, last_row in parts.items():
+            xml = z.read(part)
+            styles = _letters(_column_styles(xml))
+            for column, row, style in _STYLED_CELL.findall(xml):
+                if 1 < int(row) <= last_row and styles.setdefault(column, style) != style:
+                    return True
+    return False
+
+
+def _letters(by_number: dict[int, bytes]) -> dict[bytes, bytes]:
+    from openpyxl.utils import get_column_letter
+
+    return {get_column_letter(n).encode(): s for n, s in by_number.items()}
