@@ -183,9 +183,15 @@ def align(
             lang: _stack(inputs.term_vectors, [c.form for c in cs]) for lang, cs in pool.items()
         }
         groups = discover(pool, pool_vectors, settings.discovery_threshold, settings.discovery_k)
+        share = settings.new_concept_share
+        cap = (
+            max(settings.new_concept_rows_floor, int(share / (1 - share) * len(proposals)))
+            if inputs.concepts
+            else None
+        )
         found, extra = new_concepts(
             groups, pool, {c.concept_id for c in inputs.concepts}, settings,
-            beside_list=bool(inputs.concepts), min_confidence=min_confidence,
+            beside_list=bool(inputs.concepts), min_confidence=min_confidence, max_rows=cap,
         )  # fmt: skip
         proposals += extra
     timings["align"] = time.perf_counter() - began

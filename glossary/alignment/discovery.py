@@ -110,7 +110,11 @@ CLAUSE_WORDS = {
 def looks_like_term(cand: Candidate, settings: AlignSettings) -> bool:
     """Could this candidate head a new concept? Not an amount or date, not a fragment of a
     personal name, not a clause fragment, not one everyday word, not English left untranslated."""
+    from glossary.extract import function_words
+
     words = cand.form.split()
+    if words and words[0].casefold() in function_words(cand.lang):
+        return False  # "dans la province", "de provincie": a phrase, not a headword
     if cand.kind != "code" and any(ch.isdigit() for ch in cand.form):
         return False  # amounts, dates, counts
     if len(words) == 1 and cand.kind != "abbreviation" and words[0][:1].isupper():
@@ -179,6 +183,7 @@ def new_concepts(
     *,
     beside_list: bool,
     min_confidence: float | None,
+    max_rows: int | None = None,
 ) -> tuple[list[ConceptEntry], list[Proposal]]:
     """Discovered groups as new concepts with proposed terms. Beside a concept list only
     confident groups in several languages whose every term looks like a term, and their
@@ -190,12 +195,17 @@ def new_concepts(
         strength = min(s for _l, _i, s in group)
         z = settings.discovery_slope * (strength - settings.discovery_threshold)
         conf = round(sigmoid(z - settings.discovery_offset), 3)
+        lengths = [len(m.form) for m in members]
         if beside_list and (
             conf < max(min_confidence or 0.0, settings.new_concept_confidence)
+            or strength < settings.new_concept_min_link
             or len(members) < settings.new_concept_min_langs
+            or max(lengths) > settings.new_concept_length_ratio * min(lengths)
             or not all(looks_like_term(m, settings) for m in members)
         ):
             continue
+        if max_rows is not None and len(proposals) + len(members) > max_rows:
+            break  # beside a concept list, new concepts must not flood the review
         concept_id = readable_id(members, used_ids)
         status = "discovered" if beside_list else "proposed"
         concepts.append(ConceptEntry(concept_id=concept_id, kind=kind_of(members), status=status))

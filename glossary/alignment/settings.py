@@ -127,6 +127,10 @@ class AlignSettings:
     discovery_offset: float
     new_concept_confidence: float  # beside a concept list, what a new concept needs
     new_concept_min_langs: int
+    new_concept_min_link: float  # beside a concept list, the weakest link a new concept may have
+    new_concept_length_ratio: float  # its longest term at most this many times its shortest
+    new_concept_share: float  # beside a concept list, new-concept rows at most this share of all
+    new_concept_rows_floor: int  # ... unless they are this few (small runs)
     common_word_specificity: float  # wordfreq specificity below this: an everyday word
     discovery_min_score: float  # termhood floor for a candidate to take part
     discovery_max_per_lang: int  # keeps discovery linear in corpus size: the best by termhood
