@@ -30,6 +30,14 @@ FEATURES = (
 )  # fmt: skip
 XLANG_TOP = 3  # candidates of another language that stand for the concept there
 
+# The features a reviewer sees as evidence, under names that explain themselves.
+READABLE = {
+    "sim_vi": "similarity_to_vi",
+    "sim_gloss": "similarity_to_gloss",
+    "xlang_max": "other_languages_agree",
+    "row_margin": "margin_over_next",
+}
+
 
 @dataclass
 class Shortlist:
@@ -224,10 +232,9 @@ def ranked_proposals(
     proposals = []
     for j, i, p in assign(short, prob, floors):
         n = np.flatnonzero((short.concept == j) & (short.candidate == i))[0]
-        evidence = {
-            name: round(float(short.features[n, FEATURES.index(name)]), 4)
-            for name in ("sim_vi", "sim_gloss", "xlang_max", "row_margin")
-        }
+        feature = {name: float(short.features[n, FEATURES.index(name)]) for name in READABLE}
+        evidence = {READABLE[name]: round(value, 4) for name, value in feature.items()}
+        evidence["similarity"] = round(max(feature["sim_vi"], feature["sim_gloss"]), 4)
         proposals.append(
             Proposal(concepts[j].concept_id, short.lang, cands[i], cands[i].form, round(p, 3), evidence)
         )
