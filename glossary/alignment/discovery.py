@@ -98,12 +98,12 @@ def discover(
 # Words that make a span a clause fragment rather than a term: auxiliaries, modals, pronouns,
 # quantifiers ("lede alle aspekter", "pozornost od velení" is caught by its shape elsewhere).
 CLAUSE_WORDS = {
-    "nb": "er var har hadde ble blir skal vil kan må bør seg sin sitt sine alle hele mange noen vi de han hun det å",
-    "sv": "är var har hade blev blir ska skall vill kan måste bör sig sin sitt sina alla hela många några vi de han hon det att",
-    "nl": "is zijn was waren wordt worden werd heeft hebben had kan kunnen moet moeten zal zullen zich alle veel we wij ze hij zij",
-    "cs": "je jsou byl byla bylo byli být se si všechny všech mnoho jsme jste aby",
-    "fr": "est sont était été être a ont avait se tous toutes beaucoup nous vous ils elles il elle",
-    "en": "is are was were be been has have had will would can could should all we they he she",
+    "nb": "er var har hadde ble blir skal vil kan må bør seg sin sitt sine alle hele mange noen vi de han hun det å som",
+    "sv": "är var har hade blev blir ska skall vill kan måste bör sig sin sitt sina alla hela många några vi de han hon det att som enligt",
+    "nl": "is zijn was waren wordt worden werd heeft hebben had kan kunnen moet moeten zal zullen zich alle veel we wij ze hij zij die dat welke",
+    "cs": "je jsou byl byla bylo byli být se si všechny všech mnoho jsme jste aby který která které což",
+    "fr": "est sont était été être a ont avait se tous toutes beaucoup nous vous ils elles il elle qui que dont notamment",
+    "en": "is are was were be been has have had will would can could should all we they he she which who that",
 }  # fmt: skip
 
 
@@ -113,7 +113,7 @@ def looks_like_term(cand: Candidate, settings: AlignSettings) -> bool:
     from glossary.extract import function_words
 
     words = cand.form.split()
-    if words and words[0].casefold() in function_words(cand.lang):
+    if words and {words[0].casefold(), words[-1].casefold()} & function_words(cand.lang):
         return False  # "dans la province", "de provincie": a phrase, not a headword
     if cand.kind != "code" and any(ch.isdigit() for ch in cand.form):
         return False  # amounts, dates, counts
@@ -125,6 +125,15 @@ def looks_like_term(cand: Candidate, settings: AlignSettings) -> bool:
     if is_common_word(cand, settings) or (cand.lang != "en" and _is_english(words, cand.lang)):
         return False
     return True
+
+
+def names_agree(members: Sequence[Candidate]) -> bool:
+    """Personal names are spelt alike in every language: a group of them shares a word.
+    ("Duong Van Minh" with "Nguyen Minh Duc" is two people.)"""
+    if not all(m.form.split() and all(w[:1].isupper() for w in m.form.split()) for m in members):
+        return True
+    words = [{ascii_key(w) for w in m.form.split()} for m in members]
+    return all(a & b for n, a in enumerate(words) for b in words[n + 1 :])
 
 
 def _is_english(words: list[str], lang: str) -> bool:
@@ -194,14 +203,18 @@ def new_concepts(
         members = [pool[lang][i] for lang, i, _s in group]
         strength = min(s for _l, _i, s in group)
         z = settings.discovery_slope * (strength - settings.discovery_threshold)
-        conf = round(sigmoid(z - settings.discovery_offset), 3)
+        link_conf = sigmoid(z - settings.discovery_offset)
+        # Beside a list, a right link between two non-terms is still junk to a reviewer.
+        conf = round(link_conf * (settings.new_concept_prior if beside_list else 1.0), 3)
         lengths = [len(m.form) for m in members]
         if beside_list and (
-            conf < max(min_confidence or 0.0, settings.new_concept_confidence)
+            link_conf < settings.new_concept_confidence
+            or conf < (min_confidence or 0.0)
             or strength < settings.new_concept_min_link
             or len(members) < settings.new_concept_min_langs
             or max(lengths) > settings.new_concept_length_ratio * min(lengths)
             or not all(looks_like_term(m, settings) for m in members)
+            or not names_agree(members)
         ):
             continue
         if max_rows is not None and len(proposals) + len(members) > max_rows:

@@ -134,6 +134,9 @@ class AlignSettings:
     common_word_specificity: float  # wordfreq specificity below this: an everyday word
     discovery_min_score: float  # termhood floor for a candidate to take part
     discovery_max_per_lang: int  # keeps discovery linear in corpus size: the best by termhood
+    # Beside a concept list, the share of new-concept rows that are real terms even when their
+    # link is right; a new-concept row's confidence is its link confidence times this.
+    new_concept_prior: float = 1.0
     # the learned re-ranker (empty: the hand-weighted score decides)
     rank_k: int = 15  # shortlisted candidates per concept and language
     ranker: Ranker = field(default_factory=Ranker)
