@@ -1,4 +1,4 @@
-"""`python -m benchmarks all|quality|speed|scale|lookup|store|page|calibrate|errors|report`.
+"""`python -m benchmarks all|quality|speed|scale|lookup|store|page|calibrate|errors|review_gain|report`.
 
 Each benchmark writes benchmarks/results/<name>.json; every command then renders
 docs/benchmarks.md from all the result files there.
@@ -43,7 +43,7 @@ def run(name: str) -> None:
         scale.main(budget=TARGET_SECONDS / 2)
     elif name in ("lookup", "store", "page"):
         run_script(name)
-    elif name in ("calibrate", "errors"):
+    elif name in ("calibrate", "errors", "review_gain"):
         import importlib
 
         importlib.import_module(f"benchmarks.{name}").main(sys.argv[2:])
@@ -512,8 +512,11 @@ def render() -> str:
 def main(argv: list[str]) -> None:
     names = ("scale", "quality", "speed", "lookup", "store", "page")
     what = argv[0] if argv else "all"
-    if what not in (*names, "all", "report", "calibrate", "errors"):
-        sys.exit(f"usage: python -m benchmarks [all|{'|'.join(names)}|calibrate [--write]|errors|report]")
+    if what not in (*names, "all", "report", "calibrate", "errors", "review_gain"):
+        sys.exit(
+            f"usage: python -m benchmarks [all|{'|'.join(names)}|calibrate [--write]|errors|"
+            "review_gain|report]"
+        )
     for name in names if what == "all" else (() if what == "report" else (what,)):
         run(name)
     DOC.parent.mkdir(parents=True, exist_ok=True)

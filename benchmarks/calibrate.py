@@ -9,6 +9,7 @@ distractors, so that concepts compete for terms as they do in real use.
 
     python -m benchmarks calibrate            # report the cross-validated figures
     python -m benchmarks calibrate --write    # and rewrite glossary/data/align_settings.json
+    python -m benchmarks calibrate --no-reviews   # without the simulated review round
 """
 
 from __future__ import annotations
@@ -76,8 +77,14 @@ class Table:
     gold: np.ndarray  # the row's concept is a dev gold concept (not a distractor)
 
 
-def build_table(inputs, settings: AlignSettings, gold: dict, score) -> Table:
-    shorts = shortlists(inputs.by_lang, inputs.vectors, inputs.concepts, inputs.queries, settings)
+def build_table(inputs, settings: AlignSettings, gold: dict, score, settled=frozenset()) -> Table:
+    """Every shortlisted row, labelled; rows of `settled` (concept id, lang) pairs are left out,
+    as rank_keyed proposes nothing there."""
+    shorts = shortlists(
+        inputs.by_lang, inputs.vectors, inputs.concepts, inputs.queries, settings,
+        reviewed=inputs.accepted,
+    )  # fmt: skip
+    shorts = [_without(short, inputs, settled) for short in shorts] if settled else shorts
     langs, concepts, cands, xs, ys, golds = [], [], [], [], [], []
     for short in shorts:
         pool = inputs.by_lang[short.lang]
@@ -94,6 +101,47 @@ def build_table(inputs, settings: AlignSettings, gold: dict, score) -> Table:
         shorts, np.array(langs), np.concatenate(concepts), np.concatenate(cands),
         np.vstack(xs), np.array(ys, dtype=int), np.array(golds, dtype=bool),
     )  # fmt: skip
+
+
+def _without(short: Shortlist, inputs, settled) -> Shortlist:
+    keep = np.array(
+        [(inputs.concepts[j].concept_id, short.lang) not in settled for j in short.concept], bool
+    )
+    return Shortlist(short.lang, short.concept[keep], short.candidate[keep], short.features[keep])
+
+
+REVIEW_SHARE = 0.2  # the share of gold (concept, language) pairs a simulated reviewer settles
+
+
+def simulated_review(inputs, gold: dict, score) -> list:
+    """A reviewer who settled REVIEW_SHARE of the (concept, language) pairs, picked by hash:
+    the candidate that matches a gold form becomes the preferred term. The re-ranker learns
+    from these what reviewed terms are worth (reviewed_sim, anchors abroad)."""
+    from glossary.models import TermEntry
+
+    out = []
+    for concept in inputs.concepts:
+        for lang, forms in gold.get(concept.concept_id, {}).get("forms", {}).items():
+            digest = hashlib.sha1(f"{SEED}:review:{concept.concept_id}:{lang}".encode()).digest()
+            if digest[0] >= REVIEW_SHARE * 256:
+                continue
+            match = next(
+                (c.form for c in inputs.by_lang.get(lang, ())
+                 if any(score.term_match(c.form, f) for f in forms)), None,
+            )  # fmt: skip
+            if match:
+                out.append(TermEntry(concept.concept_id, lang, match, status="preferred"))
+    return out
+
+
+@dataclass
+class Training:
+    """Rows a ranker may also learn from (the reviewed table), with their folds."""
+
+    x: np.ndarray
+    y: np.ndarray
+    gold: np.ndarray
+    folds: np.ndarray
 
 
 # The boosted trees: small and shallow, since the dev gold is small (a few hundred positives).
@@ -141,14 +189,20 @@ def f1_on(gold_subset: dict, rows: list[dict], score) -> dict:
     return score.score_keyed(gold_subset, keep)
 
 
-def oof(table: Table, inputs, gold: dict, folds: np.ndarray, exclude: int | None = None):
+def oof(table: Table, inputs, gold: dict, folds: np.ndarray, exclude: int | None = None,
+        extra: Training | None = None):  # fmt: skip
     """Out-of-fold probabilities over the folds other than `exclude`: each fold's rows are
-    scored by a ranker fitted on the remaining folds (distractors: by their own hashed fold)."""
+    scored by a ranker fitted on the remaining folds (distractors: by their own hashed fold),
+    and on `extra`'s rows of those folds."""
     prob = np.zeros(len(table.y))
     use = folds != exclude if exclude is not None else np.ones(len(folds), bool)
     for f in sorted(set(folds[table.gold & use])):
         train = table.gold & use & (folds != f)
-        ranker = fit_ranker(table.x[train], table.y[train])
+        x, y = table.x[train], table.y[train]
+        if extra is not None:
+            more = extra.gold & (extra.folds != f) & (extra.folds != exclude)
+            x, y = np.vstack([x, extra.x[more]]), np.concatenate([y, extra.y[more]])
+        ranker = fit_ranker(x, y)
         rows = folds == f
         prob[rows] = _predict(table, rows, ranker)
     return prob
@@ -169,14 +223,22 @@ def best_floor(table, inputs, prob, gold_subset, score) -> float:
     return float(best[1])
 
 
-def cross_validate(table: Table, inputs, gold: dict, score) -> dict:
+def folds_of(table: Table, inputs) -> np.ndarray:
+    return np.array([fold_of(inputs.concepts[j].concept_id) for j in table.concept])
+
+
+def training(table: Table, inputs) -> Training:
+    return Training(table.x, table.y, table.gold, folds_of(table, inputs))
+
+
+def cross_validate(table: Table, inputs, gold: dict, score, extra: Training | None = None) -> dict:
     """Nested CV: out-of-fold probabilities, and per outer fold a floor chosen on the others."""
-    folds = np.array([fold_of(inputs.concepts[j].concept_id) for j in table.concept])
-    prob = oof(table, inputs, gold, folds)
+    folds = folds_of(table, inputs)
+    prob = oof(table, inputs, gold, folds, extra=extra)
     floors = np.zeros(len(inputs.concepts))
     chosen = {}
     for f in range(FOLDS):
-        inner = oof(table, inputs, gold, folds, exclude=f)
+        inner = oof(table, inputs, gold, folds, exclude=f, extra=extra)
         others = {cid: g for cid, g in gold.items() if fold_of(cid) != f}
         chosen[f] = best_floor(table, inputs, np.where(folds == f, prob, inner), others, score)
         for j, concept in enumerate(inputs.concepts):
@@ -186,7 +248,15 @@ def cross_validate(table: Table, inputs, gold: dict, score) -> dict:
     result = f1_on(gold, rows, score)
     result["floors_by_fold"] = chosen
     result["calibration"] = buckets(rows, gold, score)
-    return result
+    return result, rows
+
+
+def unreviewed_gold(gold: dict, settled) -> dict:
+    """The gold without the (concept, language) pairs a reviewer settled."""
+    return {
+        cid: {**g, "forms": {lang: f for lang, f in g["forms"].items() if (cid, lang) not in settled}}
+        for cid, g in gold.items()
+    }
 
 
 def buckets(rows: list[dict], gold: dict, score) -> list[dict]:
@@ -260,7 +330,7 @@ def baseline(inputs, settings: AlignSettings, gold: dict, score) -> dict:
     return f1_on(gold, rows, score)
 
 
-def run(write: bool = False, cache: Path | None = None) -> dict:
+def run(write: bool = False, cache: Path | None = None, with_reviews: bool = True) -> dict:
     score = load_scorer()
     gold = score.load_gold(SHARED / "eval" / "dev_gold.json")
     docs = read_corpus([SEEDS]).documents
@@ -268,19 +338,41 @@ def run(write: bool = False, cache: Path | None = None) -> dict:
     embedder = Embedder(model_path(), cache or os.environ.get("GLOSSARY_TEST_CACHE") or WORK / "cache")
     settings = default_settings()
     langs = sorted({d.lang for d in docs})
-    result: dict = {"date": now(), "folds": FOLDS, "seed": SEED, "modes": {}}
+    result: dict = {"date": now(), "folds": FOLDS, "seed": SEED, "with_reviews": with_reviews,
+                    "modes": {}}  # fmt: skip
     rankers = {}
     for mode, with_gloss in (("keyed", True), ("vi_only", False)):
-        inputs = prepare(candidates, embedder, catalog(with_gloss), langs=langs, settings=settings)
+        concepts = catalog(with_gloss)
+        inputs = prepare(candidates, embedder, concepts, langs=langs, settings=settings)
         table = build_table(inputs, settings, gold, score)
-        cv = cross_validate(table, inputs, gold, score)
-        ranker = fit_ranker(table.x[table.gold], table.y[table.gold])
+        extra, review = None, {}
+        if with_reviews:  # the same corpus after a simulated review round, as training rows too
+            reviewed = simulated_review(inputs, gold, score)
+            settled = {(t.concept_id, t.lang) for t in reviewed}
+            inputs_r = prepare(candidates, embedder, concepts, langs=langs, settings=settings,
+                               reviewed=reviewed)  # fmt: skip
+            table_r = build_table(inputs_r, settings, gold, score, settled)
+            extra = training(table_r, inputs_r)
+            rest = unreviewed_gold(gold, settled)
+            _, after = cross_validate(table_r, inputs_r, gold, score, extra=training(table, inputs))
+        cv, before = cross_validate(table, inputs, gold, score, extra=extra)
+        if with_reviews:
+            def on_rest(rows):
+                return f1_on(rest, [r for r in rows if (r["concept_id"], r["lang"]) not in settled], score)
+            review = {"settled_pairs": len(settled), "before": on_rest(before), "after": on_rest(after)}
+            print(f"calibrate {mode} review round: {len(settled)} pairs settled; on the rest "
+                  f"{summary(review['before'])} -> {summary(review['after'])}", flush=True)  # fmt: skip
+        x, y = table.x[table.gold], table.y[table.gold]
+        if extra is not None:
+            x, y = np.vstack([x, extra.x[extra.gold]]), np.concatenate([y, extra.y[extra.gold]])
+        ranker = fit_ranker(x, y)
         all_prob = _predict(table, np.ones(len(table.y), bool), ranker)
-        folds = np.array([fold_of(inputs.concepts[j].concept_id) for j in table.concept])
-        floor = best_floor(table, inputs, oof(table, inputs, gold, folds), gold, score)
+        folds = folds_of(table, inputs)
+        floor = best_floor(table, inputs, oof(table, inputs, gold, folds, extra=extra), gold, score)
         rankers[mode] = (ranker, floor)
         result["modes"][mode] = {
             "cross_validated": cv,
+            "review_round": review,
             "baseline_hand_weighted": baseline(inputs, settings, gold, score),
             "rows": int(len(table.y)), "positives": int(table.y.sum()),
             "floor": floor, "in_sample_f1": f1_on(gold, rows_of(
@@ -299,8 +391,9 @@ def run(write: bool = False, cache: Path | None = None) -> dict:
             ranker=rankers["keyed"][0], min_confidence=rankers["keyed"][1],
             ranker_vi_only=rankers["vi_only"][0], min_confidence_vi_only=rankers["vi_only"][1],
             discovery_slope=links["slope"], discovery_offset=links["offset"],
-            fitted_on=f"python -m benchmarks calibrate ({now()}): logistic re-ranker and floors, "
-            f"{FOLDS}-fold CV over {len(gold)} dev concepts, seed {SEED}",
+            fitted_on=f"python -m benchmarks calibrate ({now()}): boosted-tree re-ranker and "
+            f"floors, {FOLDS}-fold CV over {len(gold)} dev concepts, seed {SEED}"
+            + (", with a simulated review round" if with_reviews else ""),
         )  # fmt: skip
         fitted.save(SETTINGS_FILE)
         default_settings.cache_clear()
@@ -314,7 +407,7 @@ def summary(scores: dict) -> str:
 
 
 def main(argv: list[str]) -> None:
-    run(write="--write" in argv)
+    run(write="--write" in argv, with_reviews="--no-reviews" not in argv)
 
 
 if __name__ == "__main__":
