@@ -14,7 +14,7 @@ import os
 import random
 
 from benchmarks import SEEDS, SHARED, WORK, model_path, now, write_result
-from benchmarks.calibrate import SEED, catalog, load_scorer
+from benchmarks.calibrate import SEED, catalog, load_scorer, unreviewed_gold
 from glossary.alignment import keyed_proposals, prepare
 from glossary.alignment.settings import default_settings
 from glossary.corpus import read_corpus
@@ -27,15 +27,6 @@ SHARE = 0.2
 
 def rows_of(proposals) -> list[dict]:
     return [{"concept_id": p.concept_id, "lang": p.lang, "term": p.term} for p in proposals]
-
-
-def unreviewed(gold: dict, rows: list[dict], reviewed_pairs: set) -> tuple[dict, list[dict]]:
-    """The gold and the rows without the (concept, language) pairs a reviewer has seen."""
-    rest = {}
-    for cid, concept in gold.items():
-        forms = {lang: f for lang, f in concept["forms"].items() if (cid, lang) not in reviewed_pairs}
-        rest[cid] = {**concept, "forms": forms}
-    return rest, [r for r in rows if (r["concept_id"], r["lang"]) not in reviewed_pairs]
 
 
 def run(share: float = SHARE) -> dict:
@@ -67,8 +58,8 @@ def run(share: float = SHARE) -> dict:
         "reviewed": len(picked), "preferred": len(preferred), "rejected": len(rejected),
     }  # fmt: skip
     for name, proposals in (("before", first), ("after", second)):
-        rest_gold, rest_rows = unreviewed(gold, rows_of(proposals), seen)
-        result[name] = score.score_keyed(rest_gold, [r for r in rest_rows if r["concept_id"] in gold])
+        rest = [r for r in rows_of(proposals) if r["concept_id"] in gold and (r["concept_id"], r["lang"]) not in seen]
+        result[name] = score.score_keyed(unreviewed_gold(gold, seen), rest)
     write_result("review_gain", result)
     b, a = result["before"], result["after"]
     print(f"review_gain: {len(picked)} rows reviewed ({len(preferred)} preferred); on the rest "
