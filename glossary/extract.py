@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
+from glossary.headwords import headword
 from glossary.models import Candidate, Context, Document
 
 MAX_NGRAM = 7  # ordinary terms
@@ -430,6 +431,7 @@ def extract_candidates(documents: Sequence[Document], lang: str | None = None) -
                 docs=tuple(g.docs),
                 contexts=tuple(g.contexts),
                 kind=g.kind,
+                headword=headword(forms, g.lang, g.kind),
             )
         )
     candidates.sort(key=lambda c: (c.lang, -c.score, c.key))

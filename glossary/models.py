@@ -114,11 +114,17 @@ class Candidate:
     docs: tuple[str, ...]
     contexts: tuple[Context, ...]
     kind: str = "term"  # term | name | code | abbreviation | slogan
+    headword: str = ""  # the base form to file it under (glossary.headwords); "" = the form
 
     @property
     def form(self) -> str:
         """The most frequent surface form."""
         return self.forms[0]
+
+    @property
+    def term(self) -> str:
+        """What a glossary row shows: the headword, else the most frequent form."""
+        return self.headword or self.forms[0]
 
 
 # ---------------------------------------------------------------- glossary
@@ -145,6 +151,7 @@ class TermEntry:
     status: str = "proposed"
     confidence: float | None = None
     frequency: int = 0
+    forms: str = ""  # every surface form seen in the corpus, "; "-separated, most frequent first
     documents: str = ""  # file names, "; "-separated
     context: str = ""  # first example sentence
     note: str = ""

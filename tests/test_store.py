@@ -143,10 +143,10 @@ def test_workbook_is_ready_for_a_reviewer(workbook):
     header = [c.value for c in terms[1]]
     assert header[:5] == ["concept_id", "vi", "lang", "term", "status"]
     assert terms.freeze_panes == "A2"
-    assert terms.auto_filter.ref == "A1:N11"
+    assert terms.auto_filter.ref == "A1:O11"
     assert terms["A1"].font.b
     assert terms["B2"].value == "Bộ Y tế"  # the concept's vi, shown for reading
-    assert terms.column_dimensions["N"].hidden  # row_id
+    assert terms.column_dimensions["O"].hidden  # row_id
     assert terms["I2"].alignment.wrap_text  # context
     lists = {
         str(dv.sqref).split(":")[0]: dv.formula1 for dv in terms.data_validations.dataValidation

@@ -221,8 +221,6 @@ def build_glossary(
     for p in sorted(proposals, key=lambda p: (p.concept_id, p.lang, -p.confidence, p.term)):
         cand = p.candidate
         evidence = "; ".join(f"{k}={v}" for k, v in p.evidence.items())
-        if len(cand.forms) > 1:
-            evidence += "; forms=" + " | ".join(cand.forms[:6])
         terms.append(
             TermEntry(
                 concept_id=p.concept_id,
@@ -231,6 +229,7 @@ def build_glossary(
                 status="proposed",
                 confidence=p.confidence,
                 frequency=cand.freq,
+                forms="; ".join(cand.forms),
                 documents="; ".join(Path(d).name for d in cand.docs),
                 context=cand.contexts[0].sentence if cand.contexts else "",
                 source=source,

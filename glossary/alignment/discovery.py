@@ -224,5 +224,5 @@ def new_concepts(
         concepts.append(ConceptEntry(concept_id=concept_id, kind=kind_of(members), status=status))
         for member in members:
             evidence = {"link": round(strength, 4)}
-            proposals.append(Proposal(concept_id, member.lang, member, member.form, conf, evidence))
+            proposals.append(Proposal(concept_id, member.lang, member, member.term, conf, evidence))
     return concepts, proposals

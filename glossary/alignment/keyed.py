@@ -86,7 +86,9 @@ def score_matrix(
                 cog = ev.cognate(cands[i].form, glosses)
                 if cog >= settings.cognate_floor:
                     score[i, j] += settings.cognate_bonus * (cog - settings.cognate_floor) / span
-            if (concept.concept_id, lang, cands[i].form) in rejected:
+            # A reviewer rejected the row under its headword (or, in older workbooks, its form).
+            seen_as = {cands[i].form, cands[i].term}
+            if any((concept.concept_id, lang, t) in rejected for t in seen_as):
                 score[i, j] = -np.inf
     return score, sim
 
@@ -145,6 +147,6 @@ def assign_keyed(
                 "similarity": round(float(sims[lang][i, j]), 4),
             }
             proposals.append(
-                Proposal(concepts[j].concept_id, lang, cands[i], cands[i].form, round(conf, 3), evidence)
+                Proposal(concepts[j].concept_id, lang, cands[i], cands[i].term, round(conf, 3), evidence)
             )
     return proposals

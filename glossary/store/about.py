@@ -51,9 +51,15 @@ ABOUT_TEXT = (
     ),
     (
         "Machine columns",
-        "confidence, frequency, documents, context, source, updated and evidence are filled by "
-        "the tool and refreshed on each run while a row is 'proposed'. The Contexts sheet is "
+        "confidence, frequency, forms, documents, context, source, updated and evidence are "
+        "filled by the tool and refreshed on each run while a row is 'proposed'. The Contexts sheet is "
         "regenerated on each run. Do not edit the hidden row_id column.",
+    ),
+    (
+        "Headwords",
+        "term is the base form (nominative singular, indefinite) where the corpus or the "
+        "dictionary gives one; forms lists every form seen in the articles, which lookup and "
+        "check also find.",
     ),
     (
         "Before a run",

@@ -136,6 +136,8 @@ TERM_SHEET = SheetSpec(
         Column("source", width=24),
         Column("updated", width=20),
         Column("evidence", width=40, wrap=True),
+        # Every surface form seen; the term is its headword (base form).
+        Column("forms", width=30, required=False),
         Column("row_id", read="code", required=False, hidden=True),
     ),
     row_rules=(
