@@ -7,7 +7,14 @@ import hashlib
 import numpy as np
 import pytest
 
-from glossary.alignment import align, csls, default_settings, discover, gloss_variants, topk_blockwise
+from glossary.alignment import (
+    align,
+    csls,
+    default_settings,
+    discover,
+    gloss_variants,
+    topk_blockwise,
+)
 from glossary.alignment.settings import Ranker
 from glossary.models import Candidate, ConceptEntry, Context, Glossary
 

@@ -14,7 +14,7 @@ import pytest
 
 from glossary import embed
 from glossary.embed import DEFAULT_MODEL, Embedder, model_identity, resolve_model
-from glossary.errors import GlossaryError, ModelError
+from glossary.errors import ModelError
 
 TEXTS = ["partikomiteen", "masové mobilizace", "massamobilisatie", "partikomiteen", "Việt Nam"]
 

@@ -14,8 +14,9 @@ from glossary.alignment.settings import AlignSettings, Ranker, default_settings
 def test_exported_trees_predict_what_scikit_learn_predicts():
     sklearn = pytest.importorskip("sklearn")  # a test extra; the product needs only numpy
     del sklearn
-    from benchmarks.calibrate import TREES, fit_ranker
     from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from benchmarks.calibrate import TREES, fit_ranker
 
     rng = np.random.default_rng(3)
     x = rng.normal(size=(600, len(FEATURES)))

@@ -122,9 +122,8 @@ def looks_like_term(cand: Candidate, settings: AlignSettings) -> bool:
     clause = set(CLAUSE_WORDS.get(cand.lang, "").split())
     if any(w.casefold() in clause for w in words):
         return False
-    if is_common_word(cand, settings) or (cand.lang != "en" and _is_english(words, cand.lang)):
-        return False
-    return True
+    english = cand.lang != "en" and _is_english(words, cand.lang)
+    return not (is_common_word(cand, settings) or english)
 
 
 def names_agree(members: Sequence[Candidate]) -> bool:
