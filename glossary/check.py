@@ -69,7 +69,7 @@ def find_terms(index: LookupIndex, text: str, lang: str) -> list[Occurrence]:
         best_entry = -1
         for e, position in sorted(index.candidates(toks[i])):
             _, e_lang, _, status, role = index.entries[e]
-            if position or e_lang != lang or role != "term" or status == "rejected":
+            if position or e_lang != lang or role not in ("term", "form") or status == "rejected":
                 continue
             n = len(index.entry_tokens[e])
             if i + n > len(spans) or not _matches_at(index, toks, i, e):
@@ -123,7 +123,7 @@ def check_text(index: LookupIndex, text: str, lang: str, file: str = "") -> list
     findings: list[Finding] = []
 
     def add(occ: Occurrence, rule: str, suggestion: str, message: str) -> None:
-        at, _, term, _, _ = index.entries[occ.entry]
+        at, term = index.entries[occ.entry][0], index.term_text(occ.entry)
         concept = index.concepts[at]
         line, column = where(occ.start)
         findings.append(
@@ -144,7 +144,8 @@ def check_text(index: LookupIndex, text: str, lang: str, file: str = "") -> list
 
     by_concept: dict[int, list[Occurrence]] = defaultdict(list)
     for occ in occurrences:
-        at, _, term, status, _ = index.entries[occ.entry]
+        at, _, _, status, _ = index.entries[occ.entry]
+        term = index.term_text(occ.entry)
         found = text[occ.start : occ.end]
         if status == "deprecated":
             use = _preferred(index, at, lang)
@@ -156,25 +157,25 @@ def check_text(index: LookupIndex, text: str, lang: str, file: str = "") -> list
         by_concept[at].append(occ)
 
     for at, occs in by_concept.items():
-        used = Counter(normalize(index.entries[o.entry][2]) for o in occs)
+        used = Counter(normalize(index.term_text(o.entry)) for o in occs)
         if len(used) < 2:
             continue
         # The rendering to keep: the glossary's preferred term if the file uses it, else the
         # best-ranked, then most frequent, then first used one.
         first_seen = {}
         for o in occs:
-            first_seen.setdefault(normalize(index.entries[o.entry][2]), o.start)
+            first_seen.setdefault(normalize(index.term_text(o.entry)), o.start)
         rank = {
-            normalize(index.entries[o.entry][2]): STATUS_RANK.get(index.entries[o.entry][3], 9)
+            normalize(index.term_text(o.entry)): STATUS_RANK.get(index.entries[o.entry][3], 9)
             for o in occs
         }
         keep = min(used, key=lambda t: (rank[t], -used[t], first_seen[t]))
         keep_term = next(
-            index.entries[o.entry][2] for o in occs if normalize(index.entries[o.entry][2]) == keep
+            index.term_text(o.entry) for o in occs if normalize(index.term_text(o.entry)) == keep
         )
         suggestion = _preferred(index, at, lang) or keep_term
         for o in occs:
-            if normalize(index.entries[o.entry][2]) != keep:
+            if normalize(index.term_text(o.entry)) != keep:
                 add(
                     o,
                     "inconsistent",

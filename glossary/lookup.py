@@ -21,7 +21,7 @@ from pathlib import Path
 from glossary.errors import StoreError, UsageError
 from glossary.models import KNOWN_LANGS, SOURCE_LANG, Glossary
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 QUOTES = "«»“”„\"'’‘‚‹›"
 _EDGE = QUOTES + " .,;:!?()[]{}…–—-/"
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -129,8 +129,10 @@ class LookupIndex:
     """Everything a query needs, as plain picklable data."""
 
     concepts: list[dict] = field(default_factory=list)
-    # one entry per searchable text: (concept index, lang, text, status, role) role: term|vi|en
+    # one entry per searchable text: (concept index, lang, text, status, role)
+    # role: term | form (a surface form of a term) | vi | en
     entries: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    term_entry: dict[int, int] = field(default_factory=dict)  # a form's entry -> its term's
     entry_norm: list[str] = field(default_factory=list)
     entry_fold: list[str] = field(default_factory=list)
     entry_tokens: list[tuple[str, ...]] = field(default_factory=list)
@@ -143,6 +145,10 @@ class LookupIndex:
     fuzzy_keys: list[str] = field(default_factory=list)
     fuzzy_entries: list[list[int]] = field(default_factory=list)
     version: int = INDEX_VERSION
+
+    def term_text(self, entry: int) -> str:
+        """The glossary term an entry stands for: itself, or the term a form belongs to."""
+        return self.entries[self.term_entry.get(entry, entry)][2]
 
     def langs(self) -> list[str]:
         """Languages that have searchable entries."""
@@ -252,6 +258,13 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
         )
         if wanted is None or term.lang in wanted:
             index.entries.append((at, term.lang, term.term, term.status, "term"))
+            own = len(index.entries) - 1
+            seen = {normalize(term.term)}
+            for form in filter(None, (f.strip() for f in term.forms.split(";"))):
+                if normalize(form) not in seen:
+                    seen.add(normalize(form))
+                    index.term_entry[len(index.entries)] = own
+                    index.entries.append((at, term.lang, form, term.status, "form"))
     for concept in index.concepts:
         concept["terms"].sort(key=lambda t: (t[0], STATUS_RANK.get(t[2], 9), normalize(t[1])))
 

@@ -63,3 +63,27 @@ def test_glossary_rows_show_the_headword_and_list_the_forms():
     )
     assert g.terms[0].term == "partikomite"
     assert g.terms[0].forms == "partikomiteen; partikomiteens"
+
+
+def test_lookup_and_check_find_every_form_of_a_term(tmp_path):
+    from glossary import store
+    from glossary.check import check_text
+    from glossary.lookup import build_index, lookup
+    from glossary.models import ConceptEntry, Glossary, TermEntry
+
+    g = Glossary(
+        concepts=[ConceptEntry("c1", vi="ban chấp hành", en="executive committee")],
+        terms=[
+            TermEntry(
+                "c1", "nb", "eksekutivkomité", "preferred", forms="styrets; eksekutivkomiteen"
+            )
+        ],
+    )
+    workbook = tmp_path / "terms.xlsx"
+    store.save(g, workbook)
+    g = store.load(workbook)
+    assert g.terms[0].forms == "styrets; eksekutivkomiteen"
+    index = build_index(g)
+    assert [m.concept_id for m in lookup(index, "styrets")][:1] == ["c1"]
+    findings = check_text(index, "Styrets leder og eksekutivkomité møttes.", "nb")
+    assert not [f for f in findings if f.rule == "inconsistent"]
