@@ -547,10 +547,97 @@ def validate_command(
         raise typer.Exit(1)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from glossary import __version__
+
+        sys.stdout.write(f"glossary {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_version, help="Print the version and exit."
+    ),
+) -> None:
+    """Build, review and use a multilingual glossary keyed to Vietnamese source terms."""
+
+
+# ---------------------------------------------------------------- help text and errors
+def _unwrap(doc: str) -> str:
+    """A docstring with each paragraph on one line, so help wraps to the terminal, not the source."""
+    import inspect
+
+    paragraphs = inspect.cleandoc(doc or "").split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+def _tidy_help(typer_app: typer.Typer) -> None:
+    """Unwrapped help for every command, and no `<bool>` type shown for flags (typer 0.29)."""
+    for info in typer_app.registered_commands:
+        if info.help is None and info.callback is not None and info.callback.__doc__:
+            info.help = _unwrap(info.callback.__doc__)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _tidy_help(group.typer_instance)
+
+
+def _flag_aware_type(original):
+    def display_type_rich(self, ctx):
+        return None if getattr(self, "is_flag", False) else original(self, ctx)
+
+    return display_type_rich
+
+
+def _patch_flag_display() -> None:
+    """Typer's rich help prints `<bool>` after a flag, as if it took a value; flags take none."""
+    import typer.core
+
+    option = typer.core.TyperOption
+    if not getattr(option.display_type_rich, "_flag_aware", False):
+        option.display_type_rich = _flag_aware_type(option.display_type_rich)
+        option.display_type_rich._flag_aware = True
+
+
+def _click_classes(name: str) -> tuple[type, ...]:
+    """click's exception class `name`, and typer's own copy of it (typer >= 0.29 bundles click)."""
+    import importlib
+
+    found = []
+    for module in ("click.exceptions", "typer.exceptions", "typer._click.exceptions"):
+        try:
+            cls = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if isinstance(cls, type):
+            found.append(cls)
+    return tuple(found)
+
+
+def _click_exit(exc: BaseException) -> int | None:
+    """The exit code for one of click's own exceptions (printing its one line), else None."""
+    if isinstance(exc, _click_classes("Exit")):
+        return getattr(exc, "exit_code", 0)
+    if isinstance(exc, _click_classes("Abort")):
+        err.print("[red]aborted[/red]")
+        return 1
+    if not isinstance(exc, _click_classes("ClickException")):
+        return None
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+        sys.stdout.write(ctx.get_help() + "\n")  # no arguments: the help on stdout, exit 2
+        return 2
+    message = " ".join(exc.format_message().split())
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    err.print(f"[red]error:[/red] {message}{hint}", highlight=False, soft_wrap=True)
+    return 2
+
+
 def main() -> None:
     """Entry point: run the app and turn user-fixable errors into one line and exit code 2."""
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="glossary")
     except GlossaryError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
@@ -558,16 +645,9 @@ def main() -> None:
         err.print("[red]interrupted[/red]")
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            err.print("[red]aborted[/red]")
-            sys.exit(1)
+        code = _click_exit(exc)
+        if code is not None:
+            sys.exit(code)
         if os.environ.get("GLOSSARY_DEBUG"):
             raise
         err.print(
@@ -580,6 +660,9 @@ def main() -> None:
     if isinstance(code, int) and code:
         sys.exit(code)
 
+
+_tidy_help(app)
+_patch_flag_display()
 
 if __name__ == "__main__":
     main()

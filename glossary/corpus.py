@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+from bisect import bisect_left
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -630,6 +631,7 @@ def _build_document(path: str, text: str, layout: _Layout, lang: str | None) -> 
         if plang != doc_lang:
             passages.append(Passage(block, start, end, plang))
         quotes = quote_spans(block)
+        quote_starts = [qs for qs, _ in quotes]
         for s, e in split_sentences(block, plang):
             piece = block[s:e]
             slang = plang
@@ -641,7 +643,9 @@ def _build_document(path: str, text: str, layout: _Layout, lang: str | None) -> 
             if slang != plang:
                 passages.append(Passage(piece, start + s, start + e, slang))
             else:
-                inside = [(qs, qe) for qs, qe in quotes if s <= qs and qe <= e]
+                # quotes are sorted: look only at those opening inside this sentence
+                first, last = bisect_left(quote_starts, s), bisect_left(quote_starts, e)
+                inside = [(qs, qe) for qs, qe in quotes[first:last] if qe <= e]
                 passages.extend(_quoted_passages(block, start, inside, slang))
     passages.sort(key=lambda p: (p.start, -p.end))
     return Document(
@@ -690,7 +694,7 @@ COMMON_ABBREV = frozenset({"nr", "no", "dr", "prof", "st", "ca"})
 # A sentence end: terminator, then closing quotes or brackets (French puts a space before »).
 TERMINATOR_RE = re.compile(r"(?:\.{3}|…|[.!?])+(?:[\"'»”“’)\]]|[ \u00a0\u202f][»”])*(?=\s)")
 OPENERS_AFTER = "«“„\"'(["
-WORD_BEFORE_RE = re.compile(r"([^\s(\[«“„\"']+)$")
+WORD_STOPS = "([«“„\"'"  # what ends the word before a period, besides whitespace
 
 
 def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
@@ -698,7 +702,7 @@ def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
     abbrevs = ABBREV_SETS.get(lang, frozenset()) | COMMON_ABBREV
     quotes = quote_spans(text)
     protected = [(s, e) for s, e in quotes if not _several_sentences(text, s, e, abbrevs)]
-    cuts = [cut for cut in _boundaries(text, abbrevs) if not any(s < cut < e for s, e in protected)]
+    cuts = _unprotected(_boundaries(text, abbrevs), protected)
     spans, start = [], 0
     for cut in [*cuts, len(text)]:
         s, e = _stripped(text, start, cut)
@@ -706,6 +710,20 @@ def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
             spans.append((s, e))
         start = cut
     return spans
+
+
+def _unprotected(cuts: list[int], spans: list[tuple[int, int]]) -> list[int]:
+    """The cuts (ascending) that fall strictly inside none of the spans, in one sweep."""
+    kept, k, reach = [], 0, -1
+    spans = sorted(spans)
+    for cut in cuts:
+        while k < len(spans) and spans[k][0] < cut:
+            reach = max(reach, spans[k][1])
+            k += 1
+        # reach: the furthest end of the spans opening before the cut
+        if reach <= cut:
+            kept.append(cut)
+    return kept
 
 
 def _boundaries(text: str, abbrevs: frozenset[str]) -> list[int]:
@@ -724,11 +742,20 @@ def _boundaries(text: str, abbrevs: frozenset[str]) -> list[int]:
             continue
         mark = m.group()
         if mark[0] == "." and not mark.startswith("..."):
-            before = WORD_BEFORE_RE.search(text[: m.start()])
-            if before and _is_abbreviation(before.group(1), abbrevs):
+            word = _word_before(text, m.start())
+            if word and _is_abbreviation(word, abbrevs):
                 continue
         cuts.append(m.end())
     return cuts
+
+
+def _word_before(text: str, end: int) -> str:
+    """The word that ends at `end`, found by walking back: a regex over text[:end] would make
+    splitting quadratic in the length of a line."""
+    start = end
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in WORD_STOPS:
+        start -= 1
+    return text[start:end]
 
 
 def _is_abbreviation(word: str, abbrevs: frozenset[str]) -> bool:
