@@ -41,10 +41,13 @@ def print_json(data) -> None:
 
 # ---------------------------------------------------------------- corpus
 def print_skipped(corpus) -> None:
-    """Report each skipped corpus file as one line `skipped <path>: <reason>` on stderr."""
+    """Report each skipped corpus file as one line `skipped <path>: <reason>` on stderr, and
+    each warning (stray bytes, odd file names) as `warning: ...`."""
     for item in corpus.skipped:
         line = f"skipped {item.path}: {item.reason}"
         err.print(line, highlight=False, markup=False, soft_wrap=True)
+    for warning in getattr(corpus, "warnings", ()):
+        err.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
 
 
 CORPUS_ARGUMENT = typer.Argument(..., help="Article files, folders or glob patterns.")
@@ -59,7 +62,7 @@ def read_command(
     lang: str | None = LANG_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
-    """Show what glossary reads from a corpus: language, title, date, source URL, paragraphs,
+    """Show what glossary reads from a corpus: language, encoding, title, date, source URL, paragraphs,
     sentences and passages left in another language (e.g. untranslated English).
 
     Example:
@@ -78,7 +81,8 @@ def read_command(
     for doc in result.documents:
         title = f"  {doc.title}" if doc.title else ""
         out.print(
-            f"{doc.path}  {doc.lang}  {doc.date or '-'}  {len(doc.paragraphs)} paragraphs, "
+            f"{doc.path}  {doc.lang}  {doc.encoding}  {doc.date or '-'}  "
+            f"{len(doc.paragraphs)} paragraphs, "
             f"{len(doc.sentences)} sentences{title}",
             markup=False, highlight=False, soft_wrap=True,
         )  # fmt: skip
@@ -92,6 +96,8 @@ def _document_json(doc) -> dict:
     return {
         "path": doc.path,
         "lang": doc.lang,
+        "encoding": doc.encoding,
+        "replaced_bytes": list(doc.replaced),
         "title": doc.title,
         "date": doc.date,
         "url": doc.url,
