@@ -481,6 +481,12 @@ def headline(results: dict) -> list[str]:
             f"- Lookup (10,000 terms): cold start {e['cold_start_median_s']:.2f} s, "
             f"p99 {e['p99_ms']:.2f} ms."
         )
+    ll = results.get("long_line")
+    if ll:
+        out.append(
+            f"- {ll['characters'] / 1e6:.0f} MB on one line read in {ll['one_line_seconds']:.1f} s, "
+            f"{ll['ratio']:.2f}x the same text in paragraphs ({ll['paragraphs_seconds']:.1f} s; aim <= 2x)."
+        )
     for name, size in (pg or {}).get("sizes", {}).items():
         run = size["browser"][0]
         out.append(

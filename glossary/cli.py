@@ -406,12 +406,23 @@ def export_command(
     delimiter: str | None = typer.Option(
         None, "--delimiter", help="csv-wide/tsv: the column delimiter, e.g. ';' or tab."
     ),
+    raw: bool = typer.Option(
+        False,
+        "--raw",
+        help="csv, csv-wide, tsv: write cells as they are. By default a cell starting with "
+        "= + - @, tab or CR gets a ' first, so a spreadsheet shows it instead of running it as a "
+        "formula. omegat, tbx, tbx2 and json are always raw.",
+    ),
     output: Path | None = OUTPUT_OPTION,
     glossary: Path = GLOSSARY_OPTION,
 ) -> None:
     """Export the glossary for CAT tools: TBX-Basic v3 (memoQ, Trados, Phrase) or v2 (OmegaT),
     a memoQ/Trados spreadsheet with one term per cell, an OmegaT glossary, the long CSV that
     scoring reads, or JSON. Only reviewed terms, unless --include-proposed.
+
+    csv, csv-wide and tsv cells are made formula-safe for spreadsheets (see --raw); the CAT
+    formats (omegat, tbx, tbx2) and json keep every cell as it is. -o replaces the file only
+    once the whole export is written.
 
     Example:
 
@@ -423,8 +434,11 @@ def export_command(
     """
     from glossary import export as ex
     from glossary import store
+    from glossary.output import check_writable
     from glossary.text import parse_langs
 
+    if output is not None:
+        check_writable(output, "terms.tbx")
     result = ex.render(
         store.load(glossary),
         fmt,
@@ -432,6 +446,7 @@ def export_command(
         ex.parse_statuses(status, "--status"),
         include_proposed=include_proposed,
         delimiter=ex.parse_delimiter(delimiter, "--delimiter"),
+        raw=raw,
     )
     if result.terms == 0:
         err.print(
@@ -440,7 +455,7 @@ def export_command(
     if output is None:
         sys.stdout.write(result.text)
         return
-    output.write_text(result.text, encoding="utf-8", newline="")
+    ex.write(result, output)
     err.print(f"wrote {output}: {result.terms} terms", highlight=False, markup=False)
 
 
