@@ -178,6 +178,46 @@ def candidates_command(
         out.print(table)
 
 
+class PlainProgress:
+    """Progress for a log or a pipe, where a bar cannot redraw: one line on stderr every 10% or
+    30 s, with the stage, done/total, the rate and the time left."""
+
+    def __init__(self, stage: str, every: float = 30.0, clock=None):
+        import time
+
+        self.stage, self.every, self.clock = stage, every, clock or time.monotonic
+        self.began = self.last = None
+        self.first = self.tenth = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if self.began is None:
+            self.began, self.first = now, done  # what was cached does not count in the rate
+        elif not (
+            done >= total
+            or (total and done * 10 // total > self.tenth)
+            or now - self.last >= self.every
+        ):
+            return
+        self.last = now
+        self.tenth = done * 10 // total if total else 10
+        share = f" ({100 * done // total}%)" if total else ""
+        line = f"{self.stage}: {done}/{total}{share}"
+        elapsed = now - self.began
+        if done > self.first and elapsed > 0:
+            rate = (done - self.first) / elapsed
+            line += f", {rate:.1f}/s"
+            if done < total:
+                line += f", about {_duration((total - done) / rate)} left"
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
 @app.command("align")
 def align_command(
     corpus: list[str] = CORPUS_ARGUMENT,
@@ -227,6 +267,7 @@ def align_command(
 
     from glossary.pipeline import run_align
 
+    plain = None if err.is_terminal else PlainProgress("embedding")
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -240,6 +281,8 @@ def align_command(
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
+            if plain is not None:
+                plain(done, total)
 
         run = run_align(
             corpus,
@@ -267,18 +310,26 @@ def align_command(
         f"{data['documents']} documents, {data['candidates']} candidates -> "
         f"{data['concepts']} concepts ({data['new_concepts']} new proposals)",
         highlight=False,
+        soft_wrap=True,
     )
-    out.print(f"terms per language: {per_lang}", highlight=False)
+    out.print(f"terms per language: {per_lang}", highlight=False, soft_wrap=True)
     out.print(
         f"{'would change' if dry_run else 'merged into ' + str(glossary)}: "
         + ", ".join(f"{v} {k}" for k, v in counts.items()),
         highlight=False,
+        soft_wrap=True,
     )
     if counts["deleted"]:
-        out.print(f"{counts['deleted']} rows you deleted are treated as rejected", highlight=False)
+        out.print(
+            f"{counts['deleted']} rows you deleted are treated as rejected",
+            highlight=False,
+            soft_wrap=True,
+        )
     if not dry_run and not run.report.written:
-        out.print("nothing changed: the workbook was not rewritten", highlight=False)
-    out.print(f"time: {seconds} (model {data['model_seconds']:.1f}s)", highlight=False)
+        out.print("nothing changed: the workbook was not rewritten", highlight=False, soft_wrap=True)
+    out.print(
+        f"time: {seconds} (model {data['model_seconds']:.1f}s)", highlight=False, soft_wrap=True
+    )
 
 
 QUERY_ARGUMENT = typer.Argument(None, help="Term in any language; none: a prompt.")

@@ -187,6 +187,7 @@ def check_lang(lang: str | None) -> str | None:
 # Single-byte encodings still common for articles saved on Windows, most likely first.
 LEGACY_ENCODINGS = ("cp1252", "cp1250", "latin_1")
 ENCODING_NAMES = {"latin_1": "latin-1", "utf_8": "utf-8", "utf_16": "utf-16"}
+C1_CONTROLS = re.compile("[\x80-\x9f]")
 MAX_STRAY = 20  # more bytes than this that are not UTF-8, and the file is not UTF-8 at all
 # The letters beyond ASCII of the languages that legacy files come in: a right decoding uses
 # the letters of one language; a wrong one mixes them (Czech ř read as cp1252 gives ø).
@@ -291,6 +292,8 @@ def _legacy(data: bytes) -> tuple[str, str] | None:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if C1_CONTROLS.search(text):
+            continue  # latin-1 reads every byte, but text has no C1 control characters
         ranked.append((_foreign_letters(text), order, text, encoding))
     if not ranked:
         return None

@@ -18,6 +18,8 @@ def check_writable(path: str | Path, example: str = "glossary.csv") -> Path:
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name, e.g. {path / example}")
     folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"cannot write {path}: {folder} is a file, not a folder")
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: there is no folder {folder}")
     try:
