@@ -276,3 +276,47 @@ def test_progress_without_a_terminal_is_a_plain_line_every_tenth_or_30_seconds(c
     now[0] += 31.0
     slow(10, 10_000)  # far from the next tenth, but 30 s have passed
     assert capsys.readouterr().err.splitlines()[-1] == "embedding: 10/10000 (0%), 0.3/s, about 8.6 h left"
+
+
+# ---------------------------------------------------------------- a whole run through a pipe
+def test_align_through_a_pipe_with_odd_files_logs_progress_and_keeps_summaries_whole(tmp_path, tiny_model):
+    """A non-UTF-8 file name and a cp1252 article reach the workbook; stderr and stdout are
+    pipes, so progress comes as plain lines and no summary line is wrapped at 80 columns."""
+    import os
+    import subprocess
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    article = (
+        "Partikomiteen styrker massemobiliseringsarbeidet\n\n"
+        "Den provinsielle partikomiteen og Fedrelandsfronten la fram planen for "
+        "massemobiliseringsarbeid i 2025. Partikomiteens leder talte om «dyktig massemobilisering».\n"
+    )
+    try:
+        with open(os.path.join(os.fsencode(corpus), b"artikkel-\xe6.txt"), "wb") as fh:
+            fh.write(article.encode("utf-8"))
+    except OSError:
+        pytest.skip("this file system refuses file names that are not UTF-8")
+    (corpus / "fransk.txt").write_bytes(
+        "Le comité du Parti a présenté le plan de mobilisation des masses pour l’année 2025. "
+        "« Une mobilisation habile » était le mot d’ordre du comité.\n".encode("cp1252")
+    )
+    workbook = tmp_path / ("a-workbook-with-a-long-name-so-that-the-summary-passes-80-columns" + ".xlsx")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLOSSARY_")}
+    env.update(OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", COLUMNS="80")
+    proc = subprocess.run(
+        [sys.executable, "-m", "glossary", "align", str(corpus), "-g", str(workbook),
+         "--model", tiny_model, "--cache-dir", str(tmp_path / "cache")],
+        capture_output=True, text=True, encoding="utf-8", env=env, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    assert f"warning: {corpus / 'artikkel-�.txt'}: the file name is not valid UTF-8" in proc.stderr
+    progress = [ln for ln in proc.stderr.splitlines() if ln.startswith("embedding: ")]
+    assert progress and progress[-1].startswith("embedding: ") and "(100%)" in progress[-1]
+    merged = next(ln for ln in proc.stdout.splitlines() if ln.startswith("merged into "))
+    assert len(merged) > 80 and merged.startswith(f"merged into {workbook}: ")
+    loaded = store.load(workbook)  # written whole: no surrogate reached the workbook
+    documents = " ".join([t.documents for t in loaded.terms] + [c.document for c in loaded.contexts])
+    assert "\udce6" not in documents
+    assert loaded.about.get("documents") == "2"
