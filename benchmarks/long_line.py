@@ -18,7 +18,9 @@ def _paragraphs(size: int) -> list[str]:
     """Paragraphs of the seed articles, repeated until they hold `size` characters."""
     from glossary.corpus import read_document
 
-    source = [p.text for path in sorted(SEEDS.glob("*.txt")) for p in read_document(path).paragraphs]
+    source = [
+        p.text for path in sorted(SEEDS.glob("*.txt")) for p in read_document(path).paragraphs
+    ]
     found, total = [], 0
     while total < size:
         for text in source:

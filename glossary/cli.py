@@ -326,7 +326,9 @@ def align_command(
             soft_wrap=True,
         )
     if not dry_run and not run.report.written:
-        out.print("nothing changed: the workbook was not rewritten", highlight=False, soft_wrap=True)
+        out.print(
+            "nothing changed: the workbook was not rewritten", highlight=False, soft_wrap=True
+        )
     out.print(
         f"time: {seconds} (model {data['model_seconds']:.1f}s)", highlight=False, soft_wrap=True
     )

@@ -95,7 +95,9 @@ def test_a_file_name_that_is_not_utf8_is_read_and_shown_with_a_replacement(tmp_p
     assert paths == [str(tmp_path / "caf\ufffd.txt"), str(tmp_path / "good.txt")]
     for doc in corpus.documents:
         doc.path.encode("utf-8")  # what the workbook stores: no surrogates left
-    assert corpus.warnings == [f"{tmp_path / 'caf�.txt'}: the file name is not valid UTF-8; shown with U+FFFD"]
+    assert corpus.warnings == [
+        f"{tmp_path / 'caf�.txt'}: the file name is not valid UTF-8; shown with U+FFFD"
+    ]
     proc = glossary("read", str(tmp_path), cwd=tmp_path)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     assert "not valid UTF-8" in proc.stderr and "caf\ufffd.txt" in proc.stdout
@@ -139,7 +141,9 @@ def test_utf8_with_a_stray_byte_is_read_with_a_warning_naming_the_offset(tmp_pat
     ]
     proc = glossary("read", str(path), cwd=tmp_path)
     assert proc.returncode == 0
-    assert [ln for ln in proc.stderr.splitlines() if ln.strip()] == [f"warning: {corpus.warnings[0]}"]
+    assert [ln for ln in proc.stderr.splitlines() if ln.strip()] == [
+        f"warning: {corpus.warnings[0]}"
+    ]
 
 
 def test_binary_files_are_still_skipped_by_name(tmp_path):

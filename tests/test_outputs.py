@@ -21,7 +21,13 @@ from glossary.formats.concepts import load_concept_list
 from glossary.formats.tabular import read_csv
 from glossary.models import ConceptEntry, Glossary, TermEntry
 
-TRAPS = ("=HYPERLINK(\"http://x.example\",\"klikk\")", "+47 kontor", "-partiet", "@SUM(A1)", "\tinnrykk")
+TRAPS = (
+    '=HYPERLINK("http://x.example","klikk")',
+    "+47 kontor",
+    "-partiet",
+    "@SUM(A1)",
+    "\tinnrykk",
+)
 
 
 def run(monkeypatch, capsys, *args: str):
@@ -50,7 +56,10 @@ def digest(path: Path) -> str:
 @pytest.fixture
 def workbook(tmp_path) -> Path:
     """A small reviewed glossary whose terms start with the characters spreadsheets run."""
-    concepts = [ConceptEntry("party", vi="đảng", en="party"), ConceptEntry("office", vi="văn phòng")]
+    concepts = [
+        ConceptEntry("party", vi="đảng", en="party"),
+        ConceptEntry("office", vi="văn phòng"),
+    ]
     terms = [TermEntry("party", "nb", "partiet", "preferred")]
     terms += [TermEntry("office", "nb", trap.strip(), "admitted") for trap in TRAPS[:4]]
     path = tmp_path / "terms.xlsx"
@@ -59,9 +68,13 @@ def workbook(tmp_path) -> Path:
 
 
 # ---------------------------------------------------------------- export: where it goes
-def test_export_to_a_missing_folder_is_one_line_and_writes_nothing(monkeypatch, capsys, workbook, tmp_path):
+def test_export_to_a_missing_folder_is_one_line_and_writes_nothing(
+    monkeypatch, capsys, workbook, tmp_path
+):
     target = tmp_path / "missing" / "terms.csv"
-    code, _, err = run(monkeypatch, capsys, "export", "-g", str(workbook), "-f", "csv", "-o", str(target))
+    code, _, err = run(
+        monkeypatch, capsys, "export", "-g", str(workbook), "-f", "csv", "-o", str(target)
+    )
     assert code == 2
     assert one_line(err) == f"error: cannot write {target}: there is no folder {target.parent}"
     assert not target.parent.exists()
@@ -78,7 +91,9 @@ def test_export_where_no_file_can_be_created_is_one_line(monkeypatch, capsys, wo
         pytest.skip("no /proc")  # a place that refuses new files even to root
     code, _, err = run(monkeypatch, capsys, "export", "-g", str(workbook), "-o", "/proc/terms.tbx")
     assert code == 2
-    assert one_line(err).startswith("error: cannot write /proc/terms.tbx: folder /proc takes no new files")
+    assert one_line(err).startswith(
+        "error: cannot write /proc/terms.tbx: folder /proc takes no new files"
+    )
 
 
 def test_a_full_disk_leaves_the_earlier_export_whole(monkeypatch, capsys, workbook, tmp_path):
@@ -91,7 +106,9 @@ def test_a_full_disk_leaves_the_earlier_export_whole(monkeypatch, capsys, workbo
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("glossary.output.os.fsync", full)
-    code, _, err = run(monkeypatch, capsys, "export", "-g", str(workbook), "-f", "csv", "-o", str(target))
+    code, _, err = run(
+        monkeypatch, capsys, "export", "-g", str(workbook), "-f", "csv", "-o", str(target)
+    )
     assert code == 2
     assert one_line(err) == (
         f"error: cannot write {target}: No space left on device; the earlier file is unchanged"
@@ -103,14 +120,21 @@ def test_a_full_disk_leaves_the_earlier_export_whole(monkeypatch, capsys, workbo
 # ---------------------------------------------------------------- export: formula-safe cells
 def trap_glossary() -> Glossary:
     concepts = [ConceptEntry("c1", vi="văn phòng", en="office", note="=1+1")]
-    terms = [TermEntry("c1", "nb", trap, "preferred" if i == 0 else "admitted") for i, trap in enumerate(TRAPS)]
+    terms = [
+        TermEntry("c1", "nb", trap, "preferred" if i == 0 else "admitted")
+        for i, trap in enumerate(TRAPS)
+    ]
     return Glossary(concepts, terms, [])
 
 
 def csv_cells(text: str, delimiter: str = ",") -> list[str]:
     import csv
 
-    return [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter) for cell in row]
+    return [
+        cell
+        for row in csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
+        for cell in row
+    ]
 
 
 @pytest.mark.parametrize(("fmt", "delimiter"), [("csv", ","), ("csv-wide", ","), ("tsv", "\t")])
@@ -166,7 +190,7 @@ TBX_HEAD = (
 
 def tbx_with(meta: str) -> str:
     return (
-        f"{TBX_HEAD}<conceptEntry id=\"c1\"><langSec xml:lang=\"nb\"><termSec><term>partiet</term>"
+        f'{TBX_HEAD}<conceptEntry id="c1"><langSec xml:lang="nb"><termSec><term>partiet</term>'
         f"<!-- glossary: {meta} --></termSec></langSec></conceptEntry></body></text></tbx>\n"
     )
 
@@ -175,14 +199,28 @@ def tbx_with(meta: str) -> str:
     ("name", "content", "expected"),
     [
         ("bad-json.tbx", tbx_with("{not json"), "a 'glossary:' note must hold a JSON object"),
-        ("list.tbx", tbx_with('["status", "preferred"]'), "a 'glossary:' note must hold a JSON object"),
+        (
+            "list.tbx",
+            tbx_with('["status", "preferred"]'),
+            "a 'glossary:' note must hold a JSON object",
+        ),
         ("confidence.tbx", tbx_with('{"confidence": "high"}'), "confidence 'high' is not a number"),
         ("frequency.tbx", tbx_with('{"frequency": "many"}'), "frequency 'many' is not a number"),
-        ("long-row.csv", "concept_id,vi,nb\nc1,đảng,partiet,extra\n", "line 2 has 4 cells but the header has 3"),
-        ("huge.csv", "concept_id,vi,nb\nc1,đảng," + "x" * 140_000 + "\n", "holds 140,000 characters"),
+        (
+            "long-row.csv",
+            "concept_id,vi,nb\nc1,đảng,partiet,extra\n",
+            "line 2 has 4 cells but the header has 3",
+        ),
+        (
+            "huge.csv",
+            "concept_id,vi,nb\nc1,đảng," + "x" * 140_000 + "\n",
+            "holds 140,000 characters",
+        ),
     ],
 )
-def test_bad_imports_are_one_line_and_leave_the_workbook(monkeypatch, capsys, workbook, tmp_path, name, content, expected):
+def test_bad_imports_are_one_line_and_leave_the_workbook(
+    monkeypatch, capsys, workbook, tmp_path, name, content, expected
+):
     source = tmp_path / name
     source.write_text(content, encoding="utf-8")
     before = digest(workbook)
@@ -196,7 +234,9 @@ def test_bad_imports_are_one_line_and_leave_the_workbook(monkeypatch, capsys, wo
 def test_a_concept_list_with_a_field_over_128_kib_is_one_clear_error(tmp_path):
     path = tmp_path / "concepts.csv"
     path.write_text("concept_id,vi,en\nc1,dân vận," + "x" * 140_000 + "\n", encoding="utf-8")
-    with pytest.raises(FormatError, match="holds 140,000 characters; a spreadsheet cell holds at most 32,767"):
+    with pytest.raises(
+        FormatError, match="holds 140,000 characters; a spreadsheet cell holds at most 32,767"
+    ):
         load_concept_list(path)
     path.write_text("concept_id,vi,en\nc1,dân vận," + "x" * 30_000 + "\n", encoding="utf-8")
     assert load_concept_list(path)[0].en == "x" * 30_000  # long, but a cell holds it
@@ -228,7 +268,9 @@ def test_an_embedding_cache_on_a_full_disk_is_one_clear_error(tmp_path):
     with pytest.raises(OutputError) as caught:
         cache.put_many({"k": np.ones(4, dtype=np.float32)})
     message = str(caught.value)
-    assert message.startswith(f"cannot write the embedding cache {cache.path}: database or disk is full")
+    assert message.startswith(
+        f"cannot write the embedding cache {cache.path}: database or disk is full"
+    )
     assert "--cache-dir" in message and "\n" not in message
 
 
@@ -275,11 +317,16 @@ def test_progress_without_a_terminal_is_a_plain_line_every_tenth_or_30_seconds(c
     slow(0, 10_000)
     now[0] += 31.0
     slow(10, 10_000)  # far from the next tenth, but 30 s have passed
-    assert capsys.readouterr().err.splitlines()[-1] == "embedding: 10/10000 (0%), 0.3/s, about 8.6 h left"
+    assert (
+        capsys.readouterr().err.splitlines()[-1]
+        == "embedding: 10/10000 (0%), 0.3/s, about 8.6 h left"
+    )
 
 
 # ---------------------------------------------------------------- a whole run through a pipe
-def test_align_through_a_pipe_with_odd_files_logs_progress_and_keeps_summaries_whole(tmp_path, tiny_model):
+def test_align_through_a_pipe_with_odd_files_logs_progress_and_keeps_summaries_whole(
+    tmp_path, tiny_model
+):
     """A non-UTF-8 file name and a cp1252 article reach the workbook; stderr and stdout are
     pipes, so progress comes as plain lines and no summary line is wrapped at 80 columns."""
     import os
@@ -301,7 +348,9 @@ def test_align_through_a_pipe_with_odd_files_logs_progress_and_keeps_summaries_w
         "Le comité du Parti a présenté le plan de mobilisation des masses pour l’année 2025. "
         "« Une mobilisation habile » était le mot d’ordre du comité.\n".encode("cp1252")
     )
-    workbook = tmp_path / ("a-workbook-with-a-long-name-so-that-the-summary-passes-80-columns" + ".xlsx")
+    workbook = tmp_path / (
+        "a-workbook-with-a-long-name-so-that-the-summary-passes-80-columns" + ".xlsx"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("GLOSSARY_")}
     env.update(OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", COLUMNS="80")
     proc = subprocess.run(
@@ -317,6 +366,8 @@ def test_align_through_a_pipe_with_odd_files_logs_progress_and_keeps_summaries_w
     merged = next(ln for ln in proc.stdout.splitlines() if ln.startswith("merged into "))
     assert len(merged) > 80 and merged.startswith(f"merged into {workbook}: ")
     loaded = store.load(workbook)  # written whole: no surrogate reached the workbook
-    documents = " ".join([t.documents for t in loaded.terms] + [c.document for c in loaded.contexts])
+    documents = " ".join(
+        [t.documents for t in loaded.terms] + [c.document for c in loaded.contexts]
+    )
     assert "\udce6" not in documents
     assert loaded.about.get("documents") == "2"
