@@ -62,8 +62,8 @@ def read_command(
     lang: str | None = LANG_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
-    """Show what glossary reads from a corpus: language, encoding, title, date, source URL, paragraphs,
-    sentences and passages left in another language (e.g. untranslated English).
+    """Show what glossary reads from a corpus: language, encoding, title, date, source URL,
+    paragraphs, sentences and passages left in another language (e.g. untranslated English).
 
     Example:
 
@@ -89,7 +89,10 @@ def read_command(
         if doc.url:
             out.print(f"    source: {doc.url}", markup=False, highlight=False, soft_wrap=True)
         for passage in doc.passages:
-            out.print(f"    {passage.lang} at {passage.start}: {passage.text}", markup=False)
+            out.print(
+                f"    {passage.lang} at {passage.start}: {passage.text}",
+                markup=False, highlight=False, soft_wrap=True,
+            )  # fmt: skip
 
 
 def _document_json(doc) -> dict:
