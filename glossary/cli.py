@@ -41,10 +41,13 @@ def print_json(data) -> None:
 
 # ---------------------------------------------------------------- corpus
 def print_skipped(corpus) -> None:
-    """Report each skipped corpus file as one line `skipped <path>: <reason>` on stderr."""
+    """Report each skipped corpus file as one line `skipped <path>: <reason>` on stderr, and
+    each warning (stray bytes, odd file names) as `warning: ...`."""
     for item in corpus.skipped:
         line = f"skipped {item.path}: {item.reason}"
         err.print(line, highlight=False, markup=False, soft_wrap=True)
+    for warning in getattr(corpus, "warnings", ()):
+        err.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
 
 
 CORPUS_ARGUMENT = typer.Argument(..., help="Article files, folders or glob patterns.")
@@ -59,8 +62,8 @@ def read_command(
     lang: str | None = LANG_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
-    """Show what glossary reads from a corpus: language, title, date, source URL, paragraphs,
-    sentences and passages left in another language (e.g. untranslated English).
+    """Show what glossary reads from a corpus: language, encoding, title, date, source URL,
+    paragraphs, sentences and passages left in another language (e.g. untranslated English).
 
     Example:
 
@@ -78,20 +81,26 @@ def read_command(
     for doc in result.documents:
         title = f"  {doc.title}" if doc.title else ""
         out.print(
-            f"{doc.path}  {doc.lang}  {doc.date or '-'}  {len(doc.paragraphs)} paragraphs, "
+            f"{doc.path}  {doc.lang}  {doc.encoding}  {doc.date or '-'}  "
+            f"{len(doc.paragraphs)} paragraphs, "
             f"{len(doc.sentences)} sentences{title}",
             markup=False, highlight=False, soft_wrap=True,
         )  # fmt: skip
         if doc.url:
             out.print(f"    source: {doc.url}", markup=False, highlight=False, soft_wrap=True)
         for passage in doc.passages:
-            out.print(f"    {passage.lang} at {passage.start}: {passage.text}", markup=False)
+            out.print(
+                f"    {passage.lang} at {passage.start}: {passage.text}",
+                markup=False, highlight=False, soft_wrap=True,
+            )  # fmt: skip
 
 
 def _document_json(doc) -> dict:
     return {
         "path": doc.path,
         "lang": doc.lang,
+        "encoding": doc.encoding,
+        "replaced_bytes": list(doc.replaced),
         "title": doc.title,
         "date": doc.date,
         "url": doc.url,
@@ -172,6 +181,46 @@ def candidates_command(
         out.print(table)
 
 
+class PlainProgress:
+    """Progress for a log or a pipe, where a bar cannot redraw: one line on stderr every 10% or
+    30 s, with the stage, done/total, the rate and the time left."""
+
+    def __init__(self, stage: str, every: float = 30.0, clock=None):
+        import time
+
+        self.stage, self.every, self.clock = stage, every, clock or time.monotonic
+        self.began = self.last = None
+        self.first = self.tenth = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if self.began is None:
+            self.began, self.first = now, done  # what was cached does not count in the rate
+        elif not (
+            done >= total
+            or (total and done * 10 // total > self.tenth)
+            or now - self.last >= self.every
+        ):
+            return
+        self.last = now
+        self.tenth = done * 10 // total if total else 10
+        share = f" ({100 * done // total}%)" if total else ""
+        line = f"{self.stage}: {done}/{total}{share}"
+        elapsed = now - self.began
+        if done > self.first and elapsed > 0:
+            rate = (done - self.first) / elapsed
+            line += f", {rate:.1f}/s"
+            if done < total:
+                line += f", about {_duration((total - done) / rate)} left"
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
 @app.command("align")
 def align_command(
     corpus: list[str] = CORPUS_ARGUMENT,
@@ -221,6 +270,7 @@ def align_command(
 
     from glossary.pipeline import run_align
 
+    plain = None if err.is_terminal else PlainProgress("embedding")
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -234,6 +284,8 @@ def align_command(
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
+            if plain is not None:
+                plain(done, total)
 
         run = run_align(
             corpus,
@@ -261,18 +313,28 @@ def align_command(
         f"{data['documents']} documents, {data['candidates']} candidates -> "
         f"{data['concepts']} concepts ({data['new_concepts']} new proposals)",
         highlight=False,
+        soft_wrap=True,
     )
-    out.print(f"terms per language: {per_lang}", highlight=False)
+    out.print(f"terms per language: {per_lang}", highlight=False, soft_wrap=True)
     out.print(
         f"{'would change' if dry_run else 'merged into ' + str(glossary)}: "
         + ", ".join(f"{v} {k}" for k, v in counts.items()),
         highlight=False,
+        soft_wrap=True,
     )
     if counts["deleted"]:
-        out.print(f"{counts['deleted']} rows you deleted are treated as rejected", highlight=False)
+        out.print(
+            f"{counts['deleted']} rows you deleted are treated as rejected",
+            highlight=False,
+            soft_wrap=True,
+        )
     if not dry_run and not run.report.written:
-        out.print("nothing changed: the workbook was not rewritten", highlight=False)
-    out.print(f"time: {seconds} (model {data['model_seconds']:.1f}s)", highlight=False)
+        out.print(
+            "nothing changed: the workbook was not rewritten", highlight=False, soft_wrap=True
+        )
+    out.print(
+        f"time: {seconds} (model {data['model_seconds']:.1f}s)", highlight=False, soft_wrap=True
+    )
 
 
 QUERY_ARGUMENT = typer.Argument(None, help="Term in any language; none: a prompt.")
@@ -400,12 +462,23 @@ def export_command(
     delimiter: str | None = typer.Option(
         None, "--delimiter", help="csv-wide/tsv: the column delimiter, e.g. ';' or tab."
     ),
+    raw: bool = typer.Option(
+        False,
+        "--raw",
+        help="csv, csv-wide, tsv: write cells as they are. By default a cell starting with "
+        "= + - @, tab or CR gets a ' first, so a spreadsheet shows it instead of running it as a "
+        "formula. omegat, tbx, tbx2 and json are always raw.",
+    ),
     output: Path | None = OUTPUT_OPTION,
     glossary: Path = GLOSSARY_OPTION,
 ) -> None:
     """Export the glossary for CAT tools: TBX-Basic v3 (memoQ, Trados, Phrase) or v2 (OmegaT),
     a memoQ/Trados spreadsheet with one term per cell, an OmegaT glossary, the long CSV that
     scoring reads, or JSON. Only reviewed terms, unless --include-proposed.
+
+    csv, csv-wide and tsv cells are made formula-safe for spreadsheets (see --raw); the CAT
+    formats (omegat, tbx, tbx2) and json keep every cell as it is. -o replaces the file only
+    once the whole export is written.
 
     Example:
 
@@ -417,8 +490,11 @@ def export_command(
     """
     from glossary import export as ex
     from glossary import store
+    from glossary.output import check_writable
     from glossary.text import parse_langs
 
+    if output is not None:
+        check_writable(output, "terms.tbx")
     result = ex.render(
         store.load(glossary),
         fmt,
@@ -426,6 +502,7 @@ def export_command(
         ex.parse_statuses(status, "--status"),
         include_proposed=include_proposed,
         delimiter=ex.parse_delimiter(delimiter, "--delimiter"),
+        raw=raw,
     )
     if result.terms == 0:
         err.print(
@@ -434,7 +511,7 @@ def export_command(
     if output is None:
         sys.stdout.write(result.text)
         return
-    output.write_text(result.text, encoding="utf-8", newline="")
+    ex.write(result, output)
     err.print(f"wrote {output}: {result.terms} terms", highlight=False, markup=False)
 
 
@@ -547,10 +624,97 @@ def validate_command(
         raise typer.Exit(1)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from glossary import __version__
+
+        sys.stdout.write(f"glossary {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_version, help="Print the version and exit."
+    ),
+) -> None:
+    """Build, review and use a multilingual glossary keyed to Vietnamese source terms."""
+
+
+# ---------------------------------------------------------------- help text and errors
+def _unwrap(doc: str) -> str:
+    """A docstring with each paragraph on one line, so help wraps to the terminal, not the source."""
+    import inspect
+
+    paragraphs = inspect.cleandoc(doc or "").split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+def _tidy_help(typer_app: typer.Typer) -> None:
+    """Unwrapped help for every command, and no `<bool>` type shown for flags (typer 0.29)."""
+    for info in typer_app.registered_commands:
+        if info.help is None and info.callback is not None and info.callback.__doc__:
+            info.help = _unwrap(info.callback.__doc__)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _tidy_help(group.typer_instance)
+
+
+def _flag_aware_type(original):
+    def display_type_rich(self, ctx):
+        return None if getattr(self, "is_flag", False) else original(self, ctx)
+
+    return display_type_rich
+
+
+def _patch_flag_display() -> None:
+    """Typer's rich help prints `<bool>` after a flag, as if it took a value; flags take none."""
+    import typer.core
+
+    option = typer.core.TyperOption
+    if not getattr(option.display_type_rich, "_flag_aware", False):
+        option.display_type_rich = _flag_aware_type(option.display_type_rich)
+        option.display_type_rich._flag_aware = True
+
+
+def _click_classes(name: str) -> tuple[type, ...]:
+    """click's exception class `name`, and typer's own copy of it (typer >= 0.29 bundles click)."""
+    import importlib
+
+    found = []
+    for module in ("click.exceptions", "typer.exceptions", "typer._click.exceptions"):
+        try:
+            cls = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if isinstance(cls, type):
+            found.append(cls)
+    return tuple(found)
+
+
+def _click_exit(exc: BaseException) -> int | None:
+    """The exit code for one of click's own exceptions (printing its one line), else None."""
+    if isinstance(exc, _click_classes("Exit")):
+        return getattr(exc, "exit_code", 0)
+    if isinstance(exc, _click_classes("Abort")):
+        err.print("[red]aborted[/red]")
+        return 1
+    if not isinstance(exc, _click_classes("ClickException")):
+        return None
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+        sys.stdout.write(ctx.get_help() + "\n")  # no arguments: the help on stdout, exit 2
+        return 2
+    message = " ".join(exc.format_message().split())
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    err.print(f"[red]error:[/red] {message}{hint}", highlight=False, soft_wrap=True)
+    return 2
+
+
 def main() -> None:
     """Entry point: run the app and turn user-fixable errors into one line and exit code 2."""
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="glossary")
     except GlossaryError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
@@ -558,16 +722,9 @@ def main() -> None:
         err.print("[red]interrupted[/red]")
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            err.print("[red]aborted[/red]")
-            sys.exit(1)
+        code = _click_exit(exc)
+        if code is not None:
+            sys.exit(code)
         if os.environ.get("GLOSSARY_DEBUG"):
             raise
         err.print(
@@ -580,6 +737,9 @@ def main() -> None:
     if isinstance(code, int) and code:
         sys.exit(code)
 
+
+_tidy_help(app)
+_patch_flag_display()
 
 if __name__ == "__main__":
     main()

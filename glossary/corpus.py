@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import os
 import re
+import stat
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date as _date
 from functools import lru_cache
 from pathlib import Path
@@ -34,15 +37,17 @@ HTML_SUFFIXES = (".html", ".htm")
 SHORT_PARAGRAPH = 40  # letters; below this langdetect guesses, so the document language wins
 SWITCH_PROB = 0.9  # how sure langdetect must be before a paragraph or sentence leaves the doc lang
 MAX_DETECT_CHARS = 3000  # langdetect is sure long before this; longer text only costs time
+MAX_LISTED = 5  # byte offsets named in a warning
 PHRASE_PROB = 0.95  # the same for a short quoted phrase, which also needs word-frequency support
 
 
 @dataclass(frozen=True)
 class Corpus:
-    """The readable documents of a corpus, and the files that were skipped with the reason."""
+    """The readable documents of a corpus, the files skipped with the reason, and warnings."""
 
     documents: list[Document]
     skipped: list[SkippedFile]
+    warnings: list[str] = field(default_factory=list)  # files read, but not quite as written
 
 
 class BadFileError(CorpusError):
@@ -55,35 +60,72 @@ class BadFileError(CorpusError):
 
 
 # ---------------------------------------------------------------- finding files
+def shown_path(path: str | Path) -> str:
+    """A path as text that can be printed and stored: bytes of a file name that are not UTF-8
+    (kept by Python as surrogates) become U+FFFD."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
 def corpus_files(paths: Sequence[str | Path]) -> list[Path]:
     """Expand files, folders (recursively) and glob patterns into a sorted list of files."""
+    return find_files(paths)[0]
+
+
+def find_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[SkippedFile]]:
+    """The regular files under `paths`, each once however it was reached (symlinks, loops,
+    overlapping patterns), and the paths skipped unread: pipes, devices, sockets, dead links."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if not paths:
         raise CorpusError("no corpus given: name a file, a folder or a glob pattern")
-    found: set[Path] = set()
+    found: dict[Path, Path] = {}  # resolved path -> the shortest name it was reached by
+    skipped: dict[str, str] = {}
+
+    def add(path: Path) -> None:
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            skipped[shown_path(path)] = f"cannot be read ({exc.strerror or exc})"
+            return
+        if not stat.S_ISREG(mode):
+            kind = "a pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or \
+                stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file"  # fmt: skip
+            skipped[shown_path(path)] = f"{kind}, not a regular file; not read"
+            return
+        key = path.resolve()
+        if key not in found or len(str(path)) < len(str(found[key])):
+            found[key] = path
+
     for raw in paths:
         path = Path(raw)
-        if path.is_file():
-            found.add(path)
-        elif path.is_dir():
+        if path.is_dir():
             files = _folder_files(path)
             if not files:
                 raise CorpusError(
-                    f"folder {raw} has no corpus files ({', '.join(SUFFIXES)}); "
+                    f"folder {shown_path(raw)} has no corpus files ({', '.join(SUFFIXES)}); "
                     "name the files directly or use a glob pattern"
                 )
-            found.update(files)
+            for file in files:
+                add(file)
+        elif os.path.lexists(path) and not glob.has_magic(str(raw)):
+            add(path)
         elif glob.has_magic(str(raw)):
             matches = sorted(glob.glob(str(raw), recursive=True))
             if not matches:
-                raise CorpusError(f"no files match the pattern {raw}")
+                raise CorpusError(f"no files match the pattern {shown_path(raw)}")
             for match in matches:
                 m = Path(match)
-                found.update(_folder_files(m) if m.is_dir() else [m])
+                for file in _folder_files(m) if m.is_dir() else [m]:
+                    add(file)
         else:
-            raise CorpusError(f"no such file or folder: {raw}")
-    return sorted(found, key=str)
+            raise CorpusError(f"no such file or folder: {shown_path(raw)}")
+    files = sorted(found.values(), key=str)
+    return files, [SkippedFile(p, reason) for p, reason in sorted(skipped.items())]
 
 
 def _folder_files(folder: Path) -> list[Path]:
@@ -92,7 +134,7 @@ def _folder_files(folder: Path) -> list[Path]:
         rel = p.relative_to(folder).parts
         if any(part.startswith(".") for part in rel):
             continue
-        if p.is_file() and p.suffix.lower() in SUFFIXES:
+        if p.suffix.lower() in SUFFIXES and not p.is_dir():
             files.append(p)
     return files
 
@@ -100,13 +142,32 @@ def _folder_files(folder: Path) -> list[Path]:
 def read_corpus(paths: Sequence[str | Path], lang: str | None = None) -> Corpus:
     """Read every document under `paths`; bad files are skipped with a reason, not raised."""
     lang = check_lang(lang)
-    documents, skipped = [], []
-    for path in corpus_files(paths):
+    files, skipped = find_files(paths)
+    documents, warnings = [], []
+    for path in files:
+        shown = shown_path(path)
+        if shown != str(path):
+            warnings.append(f"{shown}: the file name is not valid UTF-8; shown with U+FFFD")
         try:
-            documents.append(read_document(path, lang))
+            doc = read_document(path, lang)
         except BadFileError as exc:
-            skipped.append(SkippedFile(str(path), exc.reason))
-    return Corpus(documents, skipped)
+            skipped.append(SkippedFile(shown, exc.reason))
+            continue
+        documents.append(doc)
+        if doc.replaced:
+            warnings.append(f"{doc.path}: {replaced_note(doc.replaced)}")
+    return Corpus(documents, skipped, warnings)
+
+
+def replaced_note(offsets: Sequence[int]) -> str:
+    """One line about stray bytes read as U+FFFD, naming their byte offsets."""
+    listed = ", ".join(str(o) for o in offsets[:MAX_LISTED])
+    more = f" and {len(offsets) - MAX_LISTED} more" if len(offsets) > MAX_LISTED else ""
+    plural = "bytes are" if len(offsets) > 1 else "byte is"
+    return (
+        f"{len(offsets)} {plural} not UTF-8 (byte offset {listed}{more}); read as U+FFFD, "
+        "the rest of the file as UTF-8"
+    )
 
 
 def check_lang(lang: str | None) -> str | None:
@@ -123,25 +184,132 @@ def check_lang(lang: str | None) -> str | None:
 
 
 # ---------------------------------------------------------------- decoding
+# Single-byte encodings still common for articles saved on Windows, most likely first.
+LEGACY_ENCODINGS = ("cp1252", "cp1250", "latin_1")
+ENCODING_NAMES = {"latin_1": "latin-1", "utf_8": "utf-8", "utf_16": "utf-16"}
+C1_CONTROLS = re.compile("[\x80-\x9f]")
+MAX_STRAY = 20  # more bytes than this that are not UTF-8, and the file is not UTF-8 at all
+# The letters beyond ASCII of the languages that legacy files come in: a right decoding uses
+# the letters of one language; a wrong one mixes them (Czech ř read as cp1252 gives ø).
+LANG_LETTERS = {
+    "fr": "àâæçéèêëîïôœùûüÿ", "nl": "áéèëíïóöúüêäà", "sv": "åäöéü", "nb": "æøåéèêóôü",
+    "da": "æøåéü", "de": "äöüß", "cs": "áčďéěíňóřšťúůýž", "sk": "áäčďéíĺľňóôŕšťúýž",
+    "pl": "ąćęłńóśźż", "hu": "áéíóöőúüű", "es": "áéíñóúü", "it": "àèéìíòóù", "pt": "àáâãçéêíóôõú",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text, the encoding it was read from, and the offsets of stray bytes."""
+
+    text: str
+    encoding: str
+    replaced: tuple[int, ...] = ()
+
+
 def decode_bytes(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM) or UTF-16 bytes to NFC text; ValueError(reason) if not."""
+    """Decode a file's bytes to NFC text (see `decode_file`); ValueError(reason) if not text."""
+    return decode_file(data).text
+
+
+def decode_file(data: bytes) -> Decoded:
+    """UTF-8 (with or without BOM), UTF-16/32, UTF-8 with a few stray bytes (read as U+FFFD) or
+    a legacy single-byte encoding (cp1252, cp1250, latin-1) to NFC text; ValueError(reason) for
+    binary files and bytes that no encoding reads."""
+    replaced: tuple[int, ...] = ()
     if data.startswith(b"\xef\xbb\xbf"):
-        text = _decode(data[3:], "utf-8")
+        text, encoding = _decode(data[3:], "utf-8"), "utf-8"
     elif data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        text = _decode(data, "utf-32")
+        text, encoding = _decode(data, "utf-32"), "utf-32"
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = _decode(data, "utf-16")
+        text, encoding = _decode(data, "utf-16"), "utf-16"
     elif b"\x00" in data:
         encoding = _bomless_utf16(data)
         if encoding is None:
             raise ValueError("binary file (contains NUL bytes), not text")
         text = _decode(data, encoding)
     else:
-        text = _decode(data, "utf-8")
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError as exc:
+            text, encoding, replaced = _not_utf8(data, exc)
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v")
     if controls > max(2, len(text) // 100) or "\x00" in text:
         raise ValueError("binary file (control characters), not text")
-    return unicodedata.normalize("NFC", text)
+    return Decoded(unicodedata.normalize("NFC", text), encoding, replaced)
+
+
+def _not_utf8(data: bytes, first: UnicodeDecodeError) -> tuple[str, str, tuple[int, ...]]:
+    """Text, encoding and replaced offsets of bytes that are not valid UTF-8 throughout."""
+    stray = _stray_bytes(data)
+    text = data.decode("utf-8", errors="replace")
+    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    # Mostly UTF-8 (its multi-byte letters decode) with a few stray bytes: keep it as UTF-8.
+    if len(stray) <= MAX_STRAY and good >= 2 * len(stray):
+        return text, "utf-8", tuple(stray)
+    found = _legacy(data)
+    if found is None:
+        raise ValueError(
+            f"cannot be decoded as UTF-8 (bad byte 0x{data[first.start]:02x} at offset "
+            f"{first.start}) nor as {', '.join(ENCODING_NAMES.get(e, e) for e in LEGACY_ENCODINGS)}"
+            "; save it as UTF-8"
+        )
+    return found[0], found[1], ()
+
+
+def _stray_bytes(data: bytes) -> list[int]:
+    """Offsets of the bytes that are not UTF-8, up to MAX_STRAY + 1 of them."""
+    offsets: list[int] = []
+    view, pos = memoryview(data), 0
+    while len(offsets) <= MAX_STRAY:
+        try:
+            bytes(view[pos:]).decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            offsets.extend(range(pos + exc.start, pos + exc.end))
+            pos += exc.end
+    return offsets
+
+
+def _legacy(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) of a legacy single-byte file, or None when none reads it as text.
+
+    charset-normalizer rules out the encodings that give noise (and binary data); on a short
+    article several single-byte encodings read equally well to it, so the one whose letters
+    belong to one language wins (French read as cp1250 has ŕ for à; Czech read as cp1252, ø
+    for ř), and the order of LEGACY_ENCODINGS breaks what ties remain.
+    """
+    from charset_normalizer import from_bytes
+
+    names = set()
+    for match in from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)):
+        names.update(match.could_be_from_charset or [match.encoding])
+    ranked = []
+    for order, encoding in enumerate(LEGACY_ENCODINGS):
+        if encoding not in names:
+            continue
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if C1_CONTROLS.search(text):
+            continue  # latin-1 reads every byte, but text has no C1 control characters
+        ranked.append((_foreign_letters(text), order, text, encoding))
+    if not ranked:
+        return None
+    _, _, text, encoding = min(ranked)
+    return text, ENCODING_NAMES.get(encoding, encoding)
+
+
+def _foreign_letters(text: str) -> int:
+    """How many letters beyond ASCII fall outside the alphabet of the language that fits best."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ord(ch) > 127 and ch.isalpha():
+            counts[ch.lower()] = counts.get(ch.lower(), 0) + 1
+    total = sum(counts.values())
+    return min(total - sum(n for ch, n in counts.items() if ch in letters)
+               for letters in LANG_LETTERS.values())  # fmt: skip
 
 
 def _decode(data: bytes, encoding: str) -> str:
@@ -174,6 +342,8 @@ def read_document(path: str | Path, lang: str | None = None) -> Document:
     lang = check_lang(lang)
     path = Path(path)
     try:
+        if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():
+            raise BadFileError(path, "not a regular file (a pipe or device); not read")
         data = path.read_bytes()
     except FileNotFoundError:
         raise BadFileError(path, "no such file") from None
@@ -183,15 +353,17 @@ def read_document(path: str | Path, lang: str | None = None) -> Document:
         raise BadFileError(path, f"cannot be read ({exc.strerror or exc})") from None
     if not data.strip():
         raise BadFileError(path, "empty file")
+    is_html = path.suffix.lower() in HTML_SUFFIXES or _looks_html(data[:2000].decode("latin-1"))
+    declared = _decode_declared_charset(data) if is_html else None
     try:
-        text = decode_bytes(data)
+        decoded = decode_file(data)
     except ValueError as exc:
-        if path.suffix.lower() in HTML_SUFFIXES or _looks_html(data[:2000].decode("latin-1")):
-            text = _decode_declared_charset(data)
-            if text is None:
-                raise BadFileError(path, str(exc)) from None
-        else:
+        if declared is None:
             raise BadFileError(path, str(exc)) from None
+        decoded = declared
+    if declared is not None and decoded.encoding != "utf-8":
+        decoded = declared  # an HTML page that names its charset knows better than a guess
+    text = decoded.text
     if not text.strip():
         raise BadFileError(path, "empty file (only whitespace)")
     if path.suffix.lower() in HTML_SUFFIXES or _looks_html(text[:2000]):
@@ -200,7 +372,8 @@ def read_document(path: str | Path, lang: str | None = None) -> Document:
         layout = _text_layout(text, markdown=path.suffix.lower() == ".md")
     if not layout.blocks:
         raise BadFileError(path, "no article text left after removing boilerplate")
-    return _build_document(str(path), text, layout, lang)
+    doc = _build_document(shown_path(path), text, layout, lang)
+    return replace(doc, encoding=decoded.encoding, replaced=decoded.replaced)
 
 
 @dataclass
@@ -358,12 +531,13 @@ def _looks_html(head: str) -> bool:
     return bool(HTML_START_RE.match(head))
 
 
-def _decode_declared_charset(data: bytes) -> str | None:
+def _decode_declared_charset(data: bytes) -> Decoded | None:
     m = CHARSET_RE.search(data[:4000])
     if not m:
         return None
     try:
-        return unicodedata.normalize("NFC", data.decode(m.group(1).decode("ascii")))
+        name = m.group(1).decode("ascii").lower()
+        return Decoded(unicodedata.normalize("NFC", data.decode(name)), name)
     except (LookupError, UnicodeDecodeError):
         return None
 
@@ -630,6 +804,7 @@ def _build_document(path: str, text: str, layout: _Layout, lang: str | None) -> 
         if plang != doc_lang:
             passages.append(Passage(block, start, end, plang))
         quotes = quote_spans(block)
+        quote_starts = [qs for qs, _ in quotes]
         for s, e in split_sentences(block, plang):
             piece = block[s:e]
             slang = plang
@@ -641,7 +816,9 @@ def _build_document(path: str, text: str, layout: _Layout, lang: str | None) -> 
             if slang != plang:
                 passages.append(Passage(piece, start + s, start + e, slang))
             else:
-                inside = [(qs, qe) for qs, qe in quotes if s <= qs and qe <= e]
+                # quotes are sorted: look only at those opening inside this sentence
+                first, last = bisect_left(quote_starts, s), bisect_left(quote_starts, e)
+                inside = [(qs, qe) for qs, qe in quotes[first:last] if qe <= e]
                 passages.extend(_quoted_passages(block, start, inside, slang))
     passages.sort(key=lambda p: (p.start, -p.end))
     return Document(
@@ -690,7 +867,7 @@ COMMON_ABBREV = frozenset({"nr", "no", "dr", "prof", "st", "ca"})
 # A sentence end: terminator, then closing quotes or brackets (French puts a space before »).
 TERMINATOR_RE = re.compile(r"(?:\.{3}|…|[.!?])+(?:[\"'»”“’)\]]|[ \u00a0\u202f][»”])*(?=\s)")
 OPENERS_AFTER = "«“„\"'(["
-WORD_BEFORE_RE = re.compile(r"([^\s(\[«“„\"']+)$")
+WORD_STOPS = "([«“„\"'"  # what ends the word before a period, besides whitespace
 
 
 def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
@@ -698,7 +875,7 @@ def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
     abbrevs = ABBREV_SETS.get(lang, frozenset()) | COMMON_ABBREV
     quotes = quote_spans(text)
     protected = [(s, e) for s, e in quotes if not _several_sentences(text, s, e, abbrevs)]
-    cuts = [cut for cut in _boundaries(text, abbrevs) if not any(s < cut < e for s, e in protected)]
+    cuts = _unprotected(_boundaries(text, abbrevs), protected)
     spans, start = [], 0
     for cut in [*cuts, len(text)]:
         s, e = _stripped(text, start, cut)
@@ -706,6 +883,20 @@ def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
             spans.append((s, e))
         start = cut
     return spans
+
+
+def _unprotected(cuts: list[int], spans: list[tuple[int, int]]) -> list[int]:
+    """The cuts (ascending) that fall strictly inside none of the spans, in one sweep."""
+    kept, k, reach = [], 0, -1
+    spans = sorted(spans)
+    for cut in cuts:
+        while k < len(spans) and spans[k][0] < cut:
+            reach = max(reach, spans[k][1])
+            k += 1
+        # reach: the furthest end of the spans opening before the cut
+        if reach <= cut:
+            kept.append(cut)
+    return kept
 
 
 def _boundaries(text: str, abbrevs: frozenset[str]) -> list[int]:
@@ -724,11 +915,20 @@ def _boundaries(text: str, abbrevs: frozenset[str]) -> list[int]:
             continue
         mark = m.group()
         if mark[0] == "." and not mark.startswith("..."):
-            before = WORD_BEFORE_RE.search(text[: m.start()])
-            if before and _is_abbreviation(before.group(1), abbrevs):
+            word = _word_before(text, m.start())
+            if word and _is_abbreviation(word, abbrevs):
                 continue
         cuts.append(m.end())
     return cuts
+
+
+def _word_before(text: str, end: int) -> str:
+    """The word that ends at `end`, found by walking back: a regex over text[:end] would make
+    splitting quadratic in the length of a line."""
+    start = end
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in WORD_STOPS:
+        start -= 1
+    return text[start:end]
 
 
 def _is_abbreviation(word: str, abbrevs: frozenset[str]) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glossary.errors import ModelError
+from glossary.errors import ModelError, OutputError
 
 # Strongest published open model for translation pairs in vi/cs/nl/fr/nb/sv (Tatoeba); ungated.
 DEFAULT_MODEL = "sentence-transformers/LaBSE"
@@ -52,15 +52,28 @@ class VectorCache:
     """
 
     def __init__(self, folder: Path, model_id: str):
-        folder.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256(model_id.encode()).hexdigest()[:16]
         self.path = folder / f"vectors-{name}.sqlite"
         try:
-            self.db = self._open(model_id)
-        except sqlite3.DatabaseError:
-            # Not a database any more (truncated, overwritten): set it aside and start afresh.
-            self.path.replace(self.path.with_suffix(f".corrupt-{os.getpid()}"))
-            self.db = self._open(model_id)
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                self.db = self._open(model_id)
+            except sqlite3.DatabaseError as exc:
+                if _out_of_space(exc):
+                    raise
+                # Not a database any more (truncated, overwritten): set it aside, start afresh.
+                self.path.replace(self.path.with_suffix(f".corrupt-{os.getpid()}"))
+                self.db = self._open(model_id)
+        except (OSError, sqlite3.Error) as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: Exception) -> OutputError:
+        """One line for a cache that cannot be written: a full disk, a read-only folder."""
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return OutputError(
+            f"cannot write the embedding cache {self.path}: {reason}; free some space, or put "
+            "the cache elsewhere with --cache-dir or GLOSSARY_CACHE"
+        )
 
     def _open(self, model_id: str) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=60)
@@ -107,11 +120,18 @@ class VectorCache:
         for key, vec in items.items():
             blob = np.ascontiguousarray(vec, dtype=np.float32).tobytes()
             rows.append((key, len(vec), blob, self.checksum(blob)))
-        with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+        try:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+        except (OSError, sqlite3.Error) as exc:
+            raise self._error(exc) from None
 
     def close(self) -> None:
         self.db.close()
+
+
+def _out_of_space(exc: Exception) -> bool:
+    return "disk is full" in str(exc) or "disk I/O error" in str(exc)
 
 
 def load_model(model: str):

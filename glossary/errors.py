@@ -35,3 +35,7 @@ class ModelError(GlossaryError):
 
 class FormatError(GlossaryError):
     """An import file (TBX, CSV, concept list) is malformed."""
+
+
+class OutputError(GlossaryError):
+    """An output file (export, report) or cache cannot be written; nothing half-written is left."""

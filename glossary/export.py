@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from glossary.errors import UsageError
 from glossary.formats.tabular import to_csv_long, to_json, to_omegat, to_wide
 from glossary.formats.tbx import V2, to_tbx
 from glossary.models import SOURCE_LANG, TERM_STATUSES, Glossary
+from glossary.output import write_atomic
 from glossary.text import parse_langs
 
 FORMATS = ("tbx", "tbx2", "csv", "csv-wide", "tsv", "omegat", "json")
@@ -92,8 +94,12 @@ def render(
     *,
     include_proposed: bool = False,
     delimiter: str | None = None,
+    raw: bool = False,
 ) -> Exported:
-    """The glossary in one export format, with the number of concepts and terms it holds."""
+    """The glossary in one export format, with the number of concepts and terms it holds.
+
+    csv, csv-wide and tsv are opened in spreadsheets, so their cells are formula-safe unless
+    raw; the CAT formats (omegat, tbx, tbx2) and json are always written as they are."""
     fmt = (fmt or "").lower()
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -116,9 +122,9 @@ def render(
     writers = {
         "tbx": to_tbx,
         "tbx2": lambda g: to_tbx(g, V2),
-        "csv": to_csv_long,
-        "csv-wide": lambda g: to_wide(g, delimiter or ","),
-        "tsv": lambda g: to_wide(g, delimiter or "\t"),
+        "csv": lambda g: to_csv_long(g, raw=raw),
+        "csv-wide": lambda g: to_wide(g, delimiter or ",", raw=raw),
+        "tsv": lambda g: to_wide(g, delimiter or "\t", raw=raw),
         "json": to_json,
     }
     return Exported(writers[fmt](part), len(part.concepts), len(part.terms))
@@ -129,3 +135,8 @@ def export(
 ) -> str:
     """The glossary in one export format, as text (see `render` for the options)."""
     return render(glossary, fmt, langs, statuses, **options).text
+
+
+def write(exported: Exported, path: str | Path) -> Path:
+    """Write an export atomically: the file holds the old or the new export, never part."""
+    return write_atomic(path, exported.text)

@@ -66,6 +66,8 @@ class Document:
     sentences: tuple[Sentence, ...]
     # Other-language stretches, sorted by start: foreign paragraphs, sentences and quoted phrases.
     passages: tuple[Passage, ...] = ()
+    encoding: str = "utf-8"  # what the file was decoded from: utf-8, utf-16, cp1252, cp1250...
+    replaced: tuple[int, ...] = ()  # byte offsets of stray bytes read as U+FFFD
 
     def lang_at(self, start: int, end: int | None = None) -> str:
         """The language of text[start:end]: the innermost foreign passage covering it, else the

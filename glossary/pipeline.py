@@ -15,6 +15,7 @@ from glossary.embed import Embedder, resolve_model
 from glossary.errors import ModelError, UsageError
 from glossary.extract import extract_candidates
 from glossary.models import ConceptEntry, Glossary
+from glossary.output import check_can_create
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ def run_align(
     # Read the workbook once, first: a bad, read-only or open glossary stops the run before
     # any heavy work, and the write reuses this reading unless the file changed meanwhile.
     book = store.open_book(glossary_path, writing=not dry_run, force=force)
+    if not dry_run:  # a folder that takes no files must not cost a whole model run
+        check_can_create(glossary_path)
     existing = book.glossary
     concepts = concept_list(existing, concepts_file)
     check_model_path(model)

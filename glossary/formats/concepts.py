@@ -9,6 +9,7 @@ import csv
 from pathlib import Path
 
 from glossary.errors import FormatError, StoreError
+from glossary.formats.tabular import check_cells
 from glossary.models import KINDS, ConceptEntry
 from glossary.text import nfc
 
@@ -38,6 +39,9 @@ def _rows(path: Path) -> list[list[str]]:
             raise FormatError(str(exc)) from None
         rows = sheets.get("Concepts") or next(iter(sheets.values()), [])
         return [[text(v) for v in row] for row in rows]
+    # pandas' python engine uses the csv module, whose 128 KiB field limit would end the read
+    # with a bare csv.Error; long cells are reported below, by the spreadsheet's own limit.
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             first = fh.readline()
@@ -57,7 +61,9 @@ def _rows(path: Path) -> list[list[str]]:
         return []
     except (pd.errors.ParserError, ValueError) as exc:
         raise FormatError(f"{path}: not a readable CSV/TSV file ({exc})") from None
-    return [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    check_cells(rows, str(path))
+    return rows
 
 
 def _cell(value: object) -> str:

@@ -18,13 +18,42 @@ STATUS_LABEL = {"proposed": "unverified"}  # what translators see for a machine 
 BOM = "\ufeff"  # memoQ and Excel read a CSV as UTF-8 only with it
 DELIMITERS = (",", "\t", ";")  # read: the one the header line has most of
 NOT_LANGS = ("concept_id", "vi", "en", "kind", "definition", "notes", "note")  # no term columns
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...)); OWASP's
+# advice on CSV injection is to put a single quote before it, which the spreadsheet hides.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_CELL = 32_767  # characters in one spreadsheet cell (Excel, LibreOffice)
+
+
+def safe_cell(value: object) -> object:
+    """A cell a spreadsheet shows as text: ' before a leading = + - @, tab or CR."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unquote_cell(value: str) -> str:
+    """A cell as it was before `safe_cell`."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+
+
+class _Writer:
+    """csv.writer whose rows pass through safe_cell unless raw."""
+
+    def __init__(self, buf, raw: bool, **options):
+        self.writer = csv.writer(buf, **options)
+        self.raw = raw
+
+    def writerow(self, row) -> None:
+        self.writer.writerow(row if self.raw else [safe_cell(c) for c in row])
 
 
 # ---------------------------------------------------------------- writing
-def to_csv_long(glossary: Glossary) -> str:
-    """One row per (concept, language, term): the form ../shared/eval/score.py reads."""
+def to_csv_long(glossary: Glossary, raw: bool = False) -> str:
+    """One row per (concept, language, term): the form ../shared/eval/score.py reads.
+
+    Cells are formula-safe (see `safe_cell`) unless raw."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = _Writer(buf, raw, lineterminator="\n")
     writer.writerow(LONG_COLUMNS)
     concepts = {c.concept_id: c for c in glossary.concepts}
     for cid, terms in terms_by_concept(glossary).items():
@@ -35,8 +64,10 @@ def to_csv_long(glossary: Glossary) -> str:
     return buf.getvalue()
 
 
-def to_wide(glossary: Glossary, delimiter: str = ",") -> str:
+def to_wide(glossary: Glossary, delimiter: str = ",", raw: bool = False) -> str:
     """One row per concept for memoQ and Trados: one term per cell, a status after each term.
+
+    Cells are formula-safe (see `safe_cell`) unless raw.
 
     The layout follows what the vendors' importers expect of a termbase spreadsheet:
     - memoQ, "Importing terminology from a CSV or tab-delimited file" (memoQ Help, docs.memoq.com,
@@ -60,7 +91,7 @@ def to_wide(glossary: Glossary, delimiter: str = ",") -> str:
     for lang, n in width.items():
         header += [lang, f"{lang} status"] * n
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    writer = _Writer(buf, raw, delimiter=delimiter, lineterminator="\n")
     writer.writerow([*header, "definition", "note"])
     for c in glossary.concepts:
         row = [c.concept_id, c.vi, c.en]
@@ -141,14 +172,40 @@ def _rows(data: bytes, name: str) -> tuple[list[str], list[Row]]:
         frame = pd.read_csv(
             io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, header=None
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no data"
-        raise FormatError(f"{name}: unreadable CSV ({reason})") from None
-    cells = frame.fillna("").apply(lambda col: col.str.strip()).values.tolist()
+    except pd.errors.ParserError as exc:
+        raise FormatError(_parser_problem(name, str(exc))) from None
+    except pd.errors.EmptyDataError:
+        raise FormatError(f"{name}: unreadable CSV (no data)") from None
+    cells = [[unquote_cell(c).strip() for c in row] for row in frame.fillna("").values.tolist()]
+    check_cells(cells, name)
     header = [h.lower() for h in cells[0]] if cells else []
     if len(cells) < 2 or "concept_id" not in header:
         raise FormatError(f"{name}: needs a header row with a concept_id column")
     return header, [list(zip(header, row)) for row in cells[1:]]
+
+
+def _parser_problem(name: str, message: str) -> str:
+    """pandas' complaint as one line that says which line and what to do."""
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if m:
+        want, line, got = m.groups()
+        return (
+            f"{name}: line {line} has {got} cells but the header has {want}; quote cells that "
+            "hold the delimiter, or add the missing header"
+        )
+    reason = message.strip().splitlines()[0] if message.strip() else "no data"
+    return f"{name}: unreadable CSV ({reason})"
+
+
+def check_cells(rows: list[list[str]], name: str) -> None:
+    """Raise FormatError for a cell longer than a spreadsheet cell can hold."""
+    for line, row in enumerate(rows, start=1):
+        for column, cell in enumerate(row, start=1):
+            if len(cell) > MAX_CELL:
+                raise FormatError(
+                    f"{name}: line {line}, column {column} holds {len(cell):,} characters; a "
+                    f"spreadsheet cell holds at most {MAX_CELL:,} (is a quote mark unclosed?)"
+                )
 
 
 def read_csv(data: bytes, name: str = "CSV") -> Termbase:

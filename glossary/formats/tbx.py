@@ -260,11 +260,36 @@ def _meta_texts(node, src: _Source) -> list[str]:
 
 def _meta(node, src: _Source) -> dict:
     for value in _meta_texts(node, src):
-        try:
-            return json.loads(value[len(META.strip()) :])
-        except ValueError:
-            raise FormatError(f"{src.name}: unreadable glossary data {value[:60]!r}") from None
+        return _meta_data(value, src)
     return {}
+
+
+def _meta_data(value: str, src: _Source) -> dict:
+    """The JSON object of a `glossary:` note; FormatError if it is not one."""
+    try:
+        data = json.loads(value.strip()[len(META.strip()) :])
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise FormatError(
+            f"{src.name}: unreadable glossary data {value[:60]!r}: a 'glossary:' note must hold a "
+            "JSON object; remove the note to import the entry without it"
+        )
+    return data
+
+
+def _number(data: dict, key: str, src: _Source, kind=float):
+    """data[key] as a number (None when absent); FormatError naming the value if it is not."""
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise FormatError(
+            f"{src.name}: glossary data {key} {value!r} is not a number (term "
+            f"{data.get('term') or data.get('concept_id') or '?'})"
+        ) from None
 
 
 def _plain_notes(node, src: _Source) -> str:
@@ -311,7 +336,7 @@ def read_tbx(data: bytes, name: str = "TBX") -> Termbase:
 
 def _p_meta(p, src: _Source) -> dict:
     text = _text(p, src.exact)
-    return json.loads(text[len(META.strip()) :]) if _is_meta(text) else {}
+    return _meta_data(text, src) if _is_meta(text) else {}
 
 
 def _read_entry(entry, src: _Source, base: Termbase) -> None:
@@ -380,14 +405,14 @@ def _read_term(term_sec, cid: str, lang: str, first: bool, src: _Source, base: T
     has_first = tmeta.get("first_context", bool(sentences)) if tmeta else bool(sentences)
     source = next((_text(a, src.exact) for a in _typed(term_sec, "admin", "source")), "")
     date = next((_text(d, src.exact) for d in term_sec.iter("{*}date", "date")), "")
-    confidence = tmeta.get("confidence")
+    confidence = _number(tmeta, "confidence", src)
     entry = TermEntry(
         concept_id=cid,
         lang=lang,
         term=term,
         status=status if status in TERM_STATUSES else "admitted",
-        confidence=float(confidence) if confidence is not None else None,
-        frequency=int(tmeta.get("frequency") or 0),
+        confidence=confidence,
+        frequency=_number(tmeta, "frequency", src, int) or 0,
         documents=tmeta.get("documents", ""),
         context=sentences[0][0] if sentences and has_first else "",
         note=_plain_notes(term_sec, src),
@@ -404,7 +429,12 @@ def _read_term(term_sec, cid: str, lang: str, first: bool, src: _Source, base: T
     if not (tmeta.get("updated") or date):
         defaulted.add("updated")
     base.term_fields[(cid, lang, term)] = given_fields(entry, defaulted)
-    base.glossary.contexts += _context_entries(entry, sentences, tmeta.get("contexts"))
+    try:
+        base.glossary.contexts += _context_entries(entry, sentences, tmeta.get("contexts"))
+    except (KeyError, TypeError, ValueError):
+        raise FormatError(
+            f"{src.name}: glossary data contexts of {term!r} are not [document, position] pairs"
+        ) from None
 
 
 def _context_sentences(term_sec, src: _Source) -> list[tuple[str, str]]:
