@@ -220,3 +220,18 @@ def model_of_workbook(glossary) -> tuple[str, str]:
     label, _, _ = str(about.get("model_id", "")).rpartition("@")
     return label or about.get("model", ""), about["model_fingerprint"]
 
+
+def current_model(model: str | None = None) -> tuple[str, str]:
+    """(id, fingerprint) of the model align would use now, without fetching it."""
+    from glossary import modelstore
+    from glossary.embed import model_identity, resolve_model
+
+    name = resolve_model(model)
+    known = modelstore.known_model(name)
+    if known and known.fingerprint and not modelstore.cached_path(name):
+        return name, known.fingerprint
+    label, _, fingerprint = model_identity(modelstore.local_model(name)).rpartition("@")
+    if not fingerprint:
+        raise UsageError(f"cannot calibrate {name}: calibration is kept per model fingerprint, "
+                         "which needs a local model folder (--model PATH) or a fetched model")  # fmt: skip
+    return label, fingerprint

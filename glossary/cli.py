@@ -638,13 +638,11 @@ def calibrate_command(
         glossary calibrate -g terms.xlsx
     """
     from glossary import store
-    from glossary.calibration import calibrate, model_of_workbook
-    from glossary.embed import model_identity, resolve_model
-    from glossary.modelstore import local_model
+    from glossary.calibration import calibrate, current_model, model_of_workbook
 
     label, fingerprint = ("", "") if model else model_of_workbook(store.load(glossary))
     if not fingerprint:
-        label, _, fingerprint = model_identity(local_model(resolve_model(model))).rpartition("@")
+        label, fingerprint = current_model(model)
     report = calibrate(glossary, label, fingerprint, min_decisions=min_decisions)
     if as_json:
         print_json(report.to_dict())

@@ -36,8 +36,14 @@ class Progress:
         if self.stream.isatty():
             from rich.console import Console
             from rich.progress import (
-                BarColumn, DownloadColumn, Progress as Bar, TimeRemainingColumn, TransferSpeedColumn,
+                BarColumn,
+                DownloadColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
             )  # fmt: skip
+            from rich.progress import (
+                Progress as Bar,
+            )
 
             self._bar = Bar(
                 "{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),

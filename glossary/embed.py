@@ -11,9 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from glossary.errors import ModelError
-
 from glossary import modelstore
+from glossary.errors import ModelError
 
 # The model every tuned constant and the shipped calibration were measured with
 # (EmbeddingGemma-300M, glossary/data/models.json); fetched into the cache on first use.

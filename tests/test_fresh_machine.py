@@ -45,9 +45,13 @@ def fresh_copy(dest: Path) -> Path:
 def current_venv(clone: Path) -> None:
     """A .venv that .ci/install takes as current: this interpreter's packages and the clone's
     code (installing torch again would take minutes and the network)."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(clone / ".venv")], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(clone / ".venv")], check=True
+    )
     purelib = Path(
-        sysconfig.get_path("purelib", vars={"base": str(clone / ".venv"), "platbase": str(clone / ".venv")})
+        sysconfig.get_path(
+            "purelib", vars={"base": str(clone / ".venv"), "platbase": str(clone / ".venv")}
+        )
     )
     (purelib / "glossary-dev.pth").write_text(
         f"{clone}\n{sysconfig.get_path('purelib')}\n", encoding="utf-8"
