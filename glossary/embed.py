@@ -37,8 +37,8 @@ def model_identity(model: str) -> str:
     folder = Path(model).expanduser()
     if not folder.is_dir():
         return model
-    fetched = modelstore.folder_info(folder).get("fingerprint")
-    return f"{modelstore.model_label(folder)}@{fetched or modelstore.fingerprint(folder)}"
+    found = modelstore.folder_info(folder).get("fingerprint") or modelstore.fingerprint(folder)
+    return f"{modelstore.model_label(folder, found)}@{found}"
 
 
 class VectorCache:

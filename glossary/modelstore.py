@@ -126,9 +126,17 @@ def folder_info(folder: Path) -> dict:
         return {}
 
 
-def model_label(folder: Path) -> str:
-    """The id a model folder is known by: the registry id it was fetched as, else its name."""
-    return folder_info(folder).get("id") or Path(folder).name
+def model_label(folder: Path, fingerprint_: str = "") -> str:
+    """The id a model folder is known by: the id it was fetched as, else that of the registry
+    model with its fingerprint (a copy made elsewhere), else the folder's name."""
+    fetched = folder_info(folder).get("id")
+    if fetched:
+        return fetched
+    if fingerprint_:
+        for model_id, entry in registry()["models"].items():
+            if entry.get("fingerprint") == fingerprint_:
+                return model_id
+    return Path(folder).name
 
 
 def cached_path(model_id: str) -> Path | None:
