@@ -216,7 +216,7 @@ def align_command(
 
         glossary align new-articles/ -g terms.xlsx --concepts concepts.csv --dry-run
 
-        glossary align seeds/ -g /tmp/discovery.xlsx --model ~/models/LaBSE --json
+        glossary align seeds/ -g /tmp/discovery.xlsx --model "$(glossary model path)" --json
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
