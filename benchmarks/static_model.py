@@ -37,10 +37,14 @@ def build_static(out: Path, texts: list[str], teacher: str | None = None) -> Pat
 
     teacher = teacher or model_path()
     tokenizer = Tokenizer.from_file(str(Path(teacher) / "tokenizer.json"))
-    ids = sorted({i for enc in tokenizer.encode_batch(texts, add_special_tokens=False) for i in enc.ids})
+    ids = sorted(
+        {i for enc in tokenizer.encode_batch(texts, add_special_tokens=False) for i in enc.ids}
+    )
     pieces = [tokenizer.decode([i]).strip() or tokenizer.id_to_token(i) for i in ids]
     model = SentenceTransformer(teacher, device="cpu")
-    vectors = model.encode(pieces, batch_size=128, normalize_embeddings=True, show_progress_bar=False)
+    vectors = model.encode(
+        pieces, batch_size=128, normalize_embeddings=True, show_progress_bar=False
+    )
     weights = np.zeros((tokenizer.get_vocab_size(), vectors.shape[1]), dtype=np.float32)
     weights[ids] = vectors
     static = StaticEmbedding(tokenizer, embedding_weights=weights)

