@@ -15,12 +15,15 @@ SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 RESULTS = ROOT / "benchmarks" / "results"
 WORK = ROOT / "benchmarks" / "work"  # git-ignored: corpora, caches, workbooks
-DEFAULT_MODEL = "/root/.cache/glossary-test-models/embeddinggemma-300m"
 
 
 def model_path() -> str:
-    """The real embedding model: $GLOSSARY_MODEL, else the fetch-test-model folder."""
-    return os.environ.get("GLOSSARY_MODEL") or DEFAULT_MODEL
+    """The real embedding model: $GLOSSARY_MODEL, else the default model's cache folder
+    (`glossary model fetch` puts it there)."""
+    from glossary.modelstore import cache_folder, cached_path, default_model_id
+
+    found = cached_path(default_model_id())
+    return os.environ.get("GLOSSARY_MODEL") or str(found or cache_folder(default_model_id()))
 
 
 def machine() -> dict[str, object]:

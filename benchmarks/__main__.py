@@ -512,7 +512,7 @@ def render() -> str:
         f"{m.get('memory_gb', '?')} GB RAM, Python {m.get('python', '?')}, torch "
         f"{m.get('torch', '?')} ({m.get('torch_threads', '?')} threads). The cores are shared "
         "with other work; the load average is in each result file.",
-        f"- Model: {first.get('model', '?')} (EmbeddingGemma-300M from `fetch-test-model`).",
+        f"- Model: {first.get('model', '?')} (EmbeddingGemma-300M, `glossary model fetch`).",
         "- Dates: "
         + ", ".join(f"{n} {r['date'][:16]}" for n, r in results.items() if r and "date" in r),
         f"- Reproduce: `{REPRODUCE}` (or one of quality, speed, scale, lookup, store, page; "

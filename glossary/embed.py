@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from glossary import modelstore
 from glossary.errors import ModelError, OutputError
 
-# Strongest published open model for translation pairs in vi/cs/nl/fr/nb/sv (Tatoeba); ungated.
-DEFAULT_MODEL = "sentence-transformers/LaBSE"
+# The model every tuned constant and the shipped calibration were measured with
+# (EmbeddingGemma-300M, glossary/data/models.json); fetched into the cache on first use.
+DEFAULT_MODEL = modelstore.default_model_id()
 CHUNK = 256  # texts per cache commit; an interrupted run resumes from the last chunk
 
 
@@ -30,18 +32,13 @@ def default_cache_dir() -> Path:
 
 
 def model_identity(model: str) -> str:
-    """A stable id for a model: a hub id as is, a local folder by the fingerprint of its files."""
+    """A stable id for a model: a hub id as is, a local folder as `label@fingerprint`, where the
+    label is the id it was fetched as (or the folder's name): never a path on this disk."""
     folder = Path(model).expanduser()
     if not folder.is_dir():
         return model
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
-            stat = path.stat()
-            digest.update(f"{path.relative_to(folder)}:{stat.st_size}".encode())
-            if path.suffix in (".json", ".txt", ".model") and stat.st_size < 1_000_000:
-                digest.update(path.read_bytes())
-    return f"{folder.name}@{digest.hexdigest()[:16]}"
+    found = modelstore.folder_info(folder).get("fingerprint") or modelstore.fingerprint(folder)
+    return f"{modelstore.model_label(folder, found)}@{found}"
 
 
 class VectorCache:
@@ -135,11 +132,23 @@ def _out_of_space(exc: Exception) -> bool:
 
 
 def load_model(model: str):
-    """Load a sentence-transformers model, or fail with one line that says how to fix it."""
+    """Load a sentence-transformers model, or fail with one line that says how to fix it.
+
+    A hub id that is neither cached nor reachable within 5 s fails at once (no retry loop)."""
+    offline = False
+    if not Path(model).expanduser().is_dir():
+        modelstore.quick_hub_env()
+        offline = _in_hub_cache(model)
+        if not offline and not modelstore.hub_reachable():
+            raise ModelError(
+                f"cannot load embedding model {model!r}: it is not cached and the Hugging Face "
+                "hub is not reachable. Pass --model PATH or set GLOSSARY_MODEL to a local "
+                "sentence-transformers folder, or use the default model (`glossary model fetch`)."
+            )
     try:
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(model, device=None)  # picks cuda when available
+        return SentenceTransformer(model, device=None, local_files_only=offline)  # cuda if any
     except Exception as exc:  # noqa: BLE001 - any load failure becomes one clear message
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(
@@ -148,12 +157,26 @@ def load_model(model: str):
         ) from None
 
 
+def _in_hub_cache(model: str) -> bool:
+    """Whether a hub model is in the local Hugging Face cache already."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(model, "modules.json"), str)
+    except Exception:  # noqa: BLE001 - no cache or a bad id
+        return False
+
+
 class Embedder:
     """Encodes texts to unit vectors, reading and filling the cache; loads the model only on a miss."""
 
     def __init__(self, model: str | None = None, cache_dir: Path | str | None = None):
-        self.model_name = resolve_model(model)
+        self.model_name = modelstore.local_model(resolve_model(model))
         self.model_id = model_identity(self.model_name)
+        # what a shared file may say: the id (or folder name) and fingerprint, never a path
+        self.model_label, _, self.fingerprint = self.model_id.rpartition("@")
+        if not self.model_label:
+            self.model_label, self.fingerprint = self.model_id, ""
         self.cache = VectorCache(
             Path(cache_dir) if cache_dir else default_cache_dir(), self.model_id
         )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from glossary import store
 from glossary.alignment import AlignSettings, AlignStats, align
+from glossary.calibration import settings_for
 from glossary.corpus import Corpus, read_corpus
 from glossary.embed import Embedder, resolve_model
 from glossary.errors import ModelError, UsageError
@@ -46,6 +47,8 @@ class AlignRun:
     report: store.MergeReport
     stats: RunStats
     timings: dict[str, float] = field(default_factory=dict)
+    model: str = ""  # the model's id (or folder name) and fingerprint, never a path
+    calibration: str = ""  # e.g. "confidence is not calibrated for MODEL"
 
     def to_dict(self) -> dict[str, object]:
         """The run as JSON-ready data (what `glossary align --json` prints)."""
@@ -53,6 +56,8 @@ class AlignRun:
             "documents": len(self.corpus.documents),
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.corpus.skipped],
             **self.stats.to_dict(),
+            "model": self.model,
+            "calibration": self.calibration,
             "seconds": {k: round(v, 2) for k, v in self.timings.items()},
             "merge": self.report.to_dict(),
         }
@@ -73,7 +78,7 @@ def check_model_path(model: str | None) -> None:
     if name.startswith(("/", "./", "../", "~")) and not Path(name).expanduser().is_dir():
         raise ModelError(
             f"model folder not found: {name}. Pass --model PATH or set GLOSSARY_MODEL to a local "
-            "sentence-transformers folder, or a hub id such as sentence-transformers/LaBSE."
+            "sentence-transformers folder, or a model id such as google/embeddinggemma-300m."
         )
 
 
@@ -117,6 +122,9 @@ def run_align(
     timings["extract"] = time.perf_counter() - began
 
     embedder = Embedder(model, cache_dir)
+    chosen = settings_for(embedder.model_label, embedder.fingerprint, glossary_path)
+    if settings is None:
+        settings = chosen.settings
     rejected = frozenset(
         (t.concept_id, t.lang, t.term) for t in existing.terms if t.status == "rejected"
     )
@@ -135,11 +143,21 @@ def run_align(
     timings.update(result.stats.seconds)
 
     proposal = result.glossary
+    if chosen.calibration is not None:
+        proposal.terms = [
+            replace(t, confidence=chosen.calibration.apply(t.confidence))
+            if t.confidence is not None else t
+            for t in proposal.terms
+        ]  # fmt: skip
     proposal.about = {
-        "corpus": ", ".join(str(p) for p in corpus_paths),
+        # names, not paths: the workbook is shared, the maker's disk layout is not
+        "corpus": ", ".join(str(p) if not Path(p).is_absolute() else Path(p).name
+                            for p in corpus_paths),  # fmt: skip
         "documents": str(len(corpus.documents)),
-        "model": embedder.model_name,
+        "model": embedder.model_label,
+        "model_fingerprint": embedder.fingerprint,
         "model_id": embedder.model_id,
+        "calibration": chosen.note,
         "min_confidence": "default" if min_confidence is None else str(min_confidence),
         "aligned_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "candidates": str(len(candidates)),
@@ -149,4 +167,4 @@ def run_align(
     timings["write"] = time.perf_counter() - began
     stats = RunStats(len(candidates), len(concepts), round(embedder.model_seconds, 2), result.stats)
     embedder.cache.close()
-    return AlignRun(corpus, report, stats, timings)
+    return AlignRun(corpus, report, stats, timings, embedder.model_id, chosen.note)

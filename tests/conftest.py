@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
+# Tests never download a model: a missing one is an error (or a skip), not a 1 GB fetch.
+os.environ["GLOSSARY_AUTO_FETCH"] = "0"
 
 
 def _required(flag: str) -> bool:
@@ -37,12 +39,18 @@ def shared_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def real_model() -> str:
-    """Folder of the real multilingual model (GLOSSARY_MODEL); CI sets GLOSSARY_REQUIRE_MODEL=1."""
+    """Folder of the real multilingual model: GLOSSARY_MODEL, else the default model once
+    `glossary model fetch` has cached it; CI sets GLOSSARY_REQUIRE_MODEL=1."""
+    from glossary.modelstore import cached_path, default_model_id
+
     path = os.environ.get("GLOSSARY_MODEL", "")
+    if not path and cached_path(default_model_id()):
+        path = str(cached_path(default_model_id()))
     if path and Path(path, "modules.json").is_file():
         return path
     message = (
-        f"real model not available (GLOSSARY_MODEL={path!r}); run ../shared/tools/fetch-test-model"
+        f"real model not available (GLOSSARY_MODEL={path!r}); run `.venv/bin/glossary model "
+        "fetch` to cache it"
     )
     if _required("GLOSSARY_REQUIRE_MODEL"):
         pytest.fail(message)

@@ -195,7 +195,8 @@ def align(
         )  # fmt: skip
         proposals += extra
     timings["align"] = time.perf_counter() - began
-    glossary = build_glossary(inputs.concepts, found, proposals, getattr(embedder, "model_name", ""))
+    label = getattr(embedder, "model_label", "") or getattr(embedder, "model_name", "")
+    glossary = build_glossary(inputs.concepts, found, proposals, label)
     stats = AlignStats(
         concepts=len({p.concept_id for p in proposals}),
         new_concepts=len(found),
@@ -215,7 +216,7 @@ def build_glossary(
     """The proposal as a Glossary: concepts, one proposed term row each, and their contexts."""
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     source = (
-        f"glossary align ({Path(model_name).name or model_name})" if model_name else "glossary align"
+        f"glossary align ({model_name})" if model_name else "glossary align"
     )
     terms, contexts = [], []
     for p in sorted(proposals, key=lambda p: (p.concept_id, p.lang, -p.confidence, p.term)):

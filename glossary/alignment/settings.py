@@ -143,6 +143,10 @@ class AlignSettings:
     ranker_vi_only: Ranker = field(default_factory=Ranker)
     version: int = SETTINGS_VERSION
     fitted_on: str = ""  # how the fitted numbers were chosen
+    # the model they were fitted with (its id and glossary.modelstore fingerprint): with any
+    # other model the confidence they give is not calibrated
+    model: str = ""
+    model_fingerprint: str = ""
 
     def floor(self, has_gloss: bool) -> float:
         """The default confidence floor for a concept with or without an English gloss."""
