@@ -16,7 +16,7 @@ from glossary.alignment import (
     topk_blockwise,
 )
 from glossary.alignment.settings import Ranker
-from glossary.models import Candidate, ConceptEntry, Context, Glossary
+from glossary.models import Candidate, ConceptEntry, Context, Glossary, TermEntry
 
 DIM = 64
 
@@ -424,6 +424,14 @@ def test_keyed_mode_also_discovers_groups_beyond_the_list():
     assert any(committee <= g for g in new_groups), new_groups
     new = [c for c in result.glossary.concepts if c.concept_id in result.new_concepts]
     assert all(c.vi == "" for c in new)
+
+
+def test_a_term_a_reviewer_accepted_does_not_seed_a_new_concept():
+    concepts = [c for c in CONCEPTS if c.concept_id != "party_committee"]
+    accepted = [TermEntry(concepts[0].concept_id, "nb", "partikomiteen", status="preferred")]
+    result = align(corpus_candidates(), FakeEmbedder(meaning()), concepts, reviewed=accepted)
+    new_terms = {t.term for t in result.glossary.terms if t.concept_id in result.new_concepts}
+    assert "partikomiteen" not in new_terms
 
 
 def test_nothing_to_align_gives_an_empty_glossary():

@@ -98,7 +98,7 @@ def test_reviewer_edits_in_libreoffice_survive_realignment(soffice, tmp_path):
     assert report.counts["updated"] == 7 and report.counts["added"] == 0  # the proposed rows
     # our own sheet manners are back
     ws = openpyxl.load_workbook(path)["Terms"]
-    assert ws.freeze_panes == "A2" and ws.column_dimensions["N"].hidden
+    assert ws.freeze_panes == "A2" and ws.column_dimensions["O"].hidden
 
 
 def test_column_and_sheet_added_in_libreoffice_survive_realignment(soffice, tmp_path):
@@ -180,6 +180,7 @@ def test_libreoffice_csv_export_matches_the_workbook(soffice, tmp_path):
             t.source,
             t.updated,
             t.evidence,
+            t.forms,
             t.row_id,
         ]
         for t in g.terms

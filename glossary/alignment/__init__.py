@@ -24,7 +24,7 @@ from glossary.alignment.ranking import rank_keyed
 from glossary.alignment.settings import AlignSettings, Calibration, default_settings
 from glossary.alignment.similarity import csls, topk_blockwise, topk_both_ways
 from glossary.models import Candidate, ConceptEntry, ContextEntry, Glossary, TermEntry
-from glossary.text import gloss_variants
+from glossary.text import gloss_variants, match_key
 
 __all__ = [
     "AlignResult", "AlignSettings", "AlignStats", "Calibration", "Proposal", "align",
@@ -175,6 +175,14 @@ def align(
     found: list[ConceptEntry] = []
     if discover_new:
         taken = {(p.lang, p.candidate.key) for p in proposals}
+        # A term a reviewer already accepted for some concept is not the seed of a new one.
+        accepted = {(t.lang, match_key(t.term)) for t in reviewed}
+        taken |= {
+            (c.lang, c.key)
+            for cands in inputs.by_lang.values()
+            for c in cands
+            if (c.lang, match_key(c.term)) in accepted or (c.lang, match_key(c.form)) in accepted
+        }
         pool = {
             lang: discovery_pool(cands, lang, taken, settings)
             for lang, cands in inputs.by_lang.items()
