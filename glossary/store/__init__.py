@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glossary.errors import ValidationError
 from glossary.models import TERM_STATUSES, Glossary
 from glossary.store.book import (
     Book,
@@ -88,10 +87,7 @@ def save(glossary: Glossary, path: str | Path, *, force: bool = False) -> Path |
     """Validate and write the workbook atomically, keeping what the reviewer added to the
     one on disk; returns the backup of the previous version (None when nothing changed)."""
     path = Path(path)
-    found = problems(glossary)
-    if found:
-        raise ValidationError(found)
-    with locked(path):
+    with locked(path):  # write_book refuses an invalid glossary before writing anything
         return write_book(read_book(path), glossary, force)[1]
 
 

@@ -20,6 +20,7 @@ MAX_CELLS = 5_000_000  # per sheet: rows x columns of the rectangle a reader wou
 
 # The r="A12" of cells and r="12" of rows (no other element of a sheet has an r attribute).
 _ROW_NUMBER = re.compile(rb' r="[A-Za-z]*(\d+)"')
+_BIG_ROW_NUMBER = re.compile(rb' r="[A-Za-z]*(\d{6,})"')  # row 100,000 and on
 _LONG_COLUMN = re.compile(rb' r="([A-Za-z]{2,})\d')  # past column Z
 _DIMENSION = re.compile(
     rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Za-z]+)(\d+)(?::([A-Za-z]+)(\d+))?\""
@@ -36,6 +37,7 @@ class Scan:
     """What a workbook holds besides cell values, found while sizing it up."""
 
     formula_parts: frozenset[str]  # worksheet parts with a formula
+    formula_sheets: frozenset[str]  # the names of their sheets
     hyperlink_parts: frozenset[str]
     comments: bool  # cell comments (notes) anywhere
     drawings: bool  # images, charts or shapes anywhere
@@ -59,13 +61,16 @@ def _cell_count(xml: bytes) -> int:
 def _check_sheet(path: Path, sheet: str, xml: bytes) -> None:
     """Refuse a sheet whose rows, cells or declared size are over the limits."""
     where = f"{path.name}, sheet {sheet}"
-    last_row = max(map(int, _ROW_NUMBER.findall(xml)), default=0)
+    last_col = max(map(_column_number, _LONG_COLUMN.findall(xml)), default=26)
+    # Up to column Z, only a row past 192,307 can make the rectangle too big, so only row
+    # numbers of six digits and more need reading (most sheets have none).
+    rows = _ROW_NUMBER if last_col > 26 else _BIG_ROW_NUMBER
+    last_row = max(map(int, rows.findall(xml)), default=0)
     if last_row > MAX_ROWS:
         raise TooBig(f"{where}: row {last_row:,} is past the limit of {MAX_ROWS:,} rows; not read")
     cells = _cell_count(xml)
     if cells > MAX_CELLS:
         raise TooBig(f"{where}: {cells:,} cells is over the limit of {MAX_CELLS:,}; not read")
-    last_col = max(map(_column_number, _LONG_COLUMN.findall(xml)), default=26)
     if last_row * min(last_col, max(cells, 1)) > MAX_CELLS:
         raise TooBig(
             f"{where}: {last_row:,} rows x {last_col:,} columns is over the limit of "
@@ -104,12 +109,13 @@ def scan(path: Path) -> Scan:
                 drawn = True
             if name.startswith("xl/worksheets/"):
                 _check_sheet(path, sheet_of.get(name, name), xml)
-                if _has(xml, b"f"):
+                if (b"<f" in xml or b":f" in xml) and _has(xml, b"f"):
                     formulas.add(name)
-                if _has(xml, b"hyperlink"):
+                if b"hyperlink" in xml and _has(xml, b"hyperlink"):
                     links.add(name)
     return Scan(
         formula_parts=frozenset(formulas),
+        formula_sheets=frozenset(sheet_of.get(n, n) for n in formulas),
         hyperlink_parts=frozenset(links),
         comments=any(n.startswith(("xl/comments", "xl/threadedComments")) for n in names),
         drawings=drawn or any(n.startswith(("xl/charts/", "xl/media/")) for n in names),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import TypeVar
 
 from glossary.models import ConceptEntry, ContextEntry, Glossary, TermEntry
@@ -12,6 +13,10 @@ from glossary.store.schema import CONCEPT_EDITABLE, exact_of, key_of, label, ter
 
 Key = tuple[str, str, str]
 T = TypeVar("T")
+# What a fresh proposal brings to a machine row: all but its place, status, note and time.
+_evidence = attrgetter(
+    "term", "confidence", "frequency", "documents", "context", "source", "evidence"
+)
 
 
 @dataclass(frozen=True)
@@ -226,6 +231,10 @@ def _refresh_row(current: TermEntry, p: TermEntry, memory: mem.Memory, log: _Log
             log.unchanged.append(label(current))
         return current
     note = current.note if current.note != last.note else p.note
+    memory["term:" + current.row_id] = mem.term_memory(p, current.row_id)
+    if note == current.note and _evidence(p) == _evidence(current):
+        log.unchanged.append(label(current))  # same evidence: keep the old timestamp
+        return current
     refreshed = replace(
         p,
         concept_id=current.concept_id,
@@ -234,10 +243,6 @@ def _refresh_row(current: TermEntry, p: TermEntry, memory: mem.Memory, log: _Log
         note=note,
         row_id=current.row_id,
     )
-    memory["term:" + current.row_id] = mem.term_memory(p, current.row_id)
-    if replace(refreshed, updated=current.updated) == current:
-        log.unchanged.append(label(current))  # same evidence: keep the old timestamp
-        return current
     log.updated.append(label(refreshed))
     return refreshed
 
@@ -255,7 +260,7 @@ def _merge_contexts(
         target = rekey.get(term_key(c.concept_id, c.lang, c.term), ...)
         if target is None:
             continue  # its proposal was not added
-        if isinstance(target, TermEntry):
+        if isinstance(target, TermEntry) and (c.concept_id, c.lang, c.term) != exact_of(target):
             c = replace(c, concept_id=target.concept_id, lang=target.lang, term=target.term)
         fresh.append(c)
         refreshed.add(term_key(c.concept_id, c.lang, c.term))

@@ -148,6 +148,34 @@ _READ = {
 }
 
 
+class _Slow(Exception):
+    """A cell the quick readers leave to Sheet.values."""
+
+
+def _quick_float(value: object) -> float | None:
+    if value.__class__ is float:
+        return value
+    if value is None:
+        return None
+    if value.__class__ is int:
+        return float(value)
+    raise _Slow
+
+
+def _quick_int(value: object) -> int:
+    if value.__class__ is float and value.is_integer():
+        return int(value)
+    if value is None:
+        return 0
+    if value.__class__ is int:
+        return value
+    raise _Slow
+
+
+# How each kind of column is read when the sheet holds no formulas (see Sheet.records).
+_QUICK = {**_READ, "int": _quick_int, "float": _quick_float}
+
+
 # ---------------------------------------------------------------- sheets into records
 def _filled(row: tuple) -> bool:
     """Whether a row holds anything but blanks."""
@@ -157,7 +185,7 @@ def _filled(row: tuple) -> bool:
 class Sheet:
     """One sheet's header map and data rows (blank rows skipped, sheet row numbers kept)."""
 
-    def __init__(self, spec: SheetSpec, rows: Rows, found: list[str]):
+    def __init__(self, spec: SheetSpec, rows: Rows, found: list[str], formulas: bool = True):
         self.spec = spec
         header = rows[0] if rows else ()
         self.columns: dict[str, int] = {}
@@ -170,6 +198,26 @@ class Sheet:
                 found.append(f"sheet {spec.name}, row 1: missing column {c!r} in the header row")
         self.rows = [(n, r) for n, r in enumerate(rows[1:], start=2) if _filled(r)]
         self._fields = [(c, self.columns.get(c.name)) for c in spec.fields]
+        self._formulas = formulas  # False: the sheet holds none, so cells need no check
+
+    def records(self, make, found: list[str]) -> list:
+        """Every data row as a record made by `make` from its fields."""
+        if self._formulas:
+            return [make(**self.values(n, r, found)) for n, r in self.rows]
+        names = [c.name for c, _ in self._fields]
+        read = [(_QUICK[c.read], i) for c, i in self._fields]
+        width = max((i for _, i in read if i is not None), default=-1) + 1
+        out = []
+        for n, row in self.rows:
+            if len(row) < width:
+                row = (*row, *[None] * (width - len(row)))
+            try:
+                values = [f(row[i]) if i is not None else f(None) for f, i in read]
+            except _Slow:  # a number written as text, or not a number: the careful way
+                out.append(make(**self.values(n, row, found)))
+                continue
+            out.append(make(**dict(zip(names, values, strict=True))))
+        return out
 
     def values(self, n: int, row: tuple, found: list[str]) -> dict[str, object]:
         """The record fields of one row, by the column table; bad numbers are reported."""
@@ -232,14 +280,22 @@ class Reading:
     scan: Scan | None = None
 
 
-def glossary_of(path: Path, sheets: dict[str, Rows]) -> Reading:
-    """The glossary in the sheets, with every problem found."""
+def glossary_of(
+    path: Path, sheets: dict[str, Rows], formula_sheets: frozenset[str] | None = None
+) -> Reading:
+    """The glossary in the sheets, with every problem found.
+
+    formula_sheets: the sheets that hold a formula (None: not known, so every cell is checked).
+    """
     found = [f"{path.name}: missing sheet {n!r}" for n in REQUIRED_SHEETS if n not in sheets]
     if found:
         return Reading(None, found)
-    concepts = Sheet(CONCEPT_SHEET, sheets[CONCEPT_SHEET.name], found)
-    terms = Sheet(TERM_SHEET, sheets[TERM_SHEET.name], found)
-    contexts = Sheet(CONTEXT_SHEET, sheets[CONTEXT_SHEET.name], found)
+
+    def sheet(spec: SheetSpec) -> Sheet:
+        formulas = formula_sheets is None or spec.name in formula_sheets
+        return Sheet(spec, sheets[spec.name], found, formulas)
+
+    concepts, terms, contexts = sheet(CONCEPT_SHEET), sheet(TERM_SHEET), sheet(CONTEXT_SHEET)
     if found:
         return Reading(None, found)
     where = Where(
@@ -248,9 +304,9 @@ def glossary_of(path: Path, sheets: dict[str, Rows]) -> Reading:
         columns={CONCEPT_SHEET.name: concepts.columns, TERM_SHEET.name: terms.columns},
     )
     glossary = Glossary(
-        concepts=[ConceptEntry(**concepts.values(n, r, found)) for n, r in concepts.rows],
-        terms=[TermEntry(**terms.values(n, r, found)) for n, r in terms.rows],
-        contexts=[ContextEntry(**contexts.values(n, r, found)) for n, r in contexts.rows],
+        concepts=concepts.records(ConceptEntry, found),
+        terms=terms.records(TermEntry, found),
+        contexts=contexts.records(ContextEntry, found),
         about=_read_about(sheets.get(ABOUT, [])),
     )
     mem.attach(glossary, _read_memory(sheets.get(MACHINE)))
@@ -273,7 +329,7 @@ def read(path: str | Path) -> Reading:
         raise
     except StoreError as exc:
         return Reading(None, [str(exc)])
-    reading = glossary_of(path, sheets)
+    reading = glossary_of(path, sheets, found.formula_sheets)
     reading.scan = found
     return reading
 

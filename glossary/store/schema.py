@@ -7,7 +7,7 @@ tables, so a column is added or moved here and nowhere else. Column letters are 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from glossary.models import CONCEPT_STATUSES, KINDS, TERM_STATUSES, TermEntry
 from glossary.text import KNOWN_LANGS, match_key
@@ -170,6 +170,7 @@ MACHINE_COLUMNS = (
 
 
 # ---------------------------------------------------------------- identity of a term row
+@lru_cache(maxsize=1 << 17)  # a merge asks for each row's key many times
 def term_key(concept_id: str, lang: str, term: str) -> tuple[str, str, str]:
     """The identity of a term row: two rows with the same key are duplicates."""
     return (concept_id.strip(), lang.strip().lower(), match_key(term))
