@@ -27,13 +27,13 @@ import numpy as np
 
 from benchmarks import ROOT, SEEDS, SHARED, WORK, model_path, now, write_result
 from glossary.alignment import keyed_proposals, prepare
-from glossary.alignment.ranking import FEATURES, Shortlist, assign, probabilities, shortlists
+from glossary.alignment.ranking import FEATURES, Shortlist, assign, shortlists
 from glossary.alignment.settings import SETTINGS_FILE, AlignSettings, Ranker, Tree, default_settings
 from glossary.corpus import read_corpus
 from glossary.embed import Embedder
 from glossary.extract import extract_candidates
-from glossary.store import load_concept_list
 from glossary.models import ConceptEntry
+from glossary.store import load_concept_list
 
 FOLDS = 5
 SEED = 13

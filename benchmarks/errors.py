@@ -15,8 +15,6 @@ import os
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-
 from benchmarks import ROOT, SEEDS, SHARED, WORK, model_path, now, write_result
 from benchmarks.calibrate import catalog, load_scorer
 from glossary.alignment import keyed_proposals, prepare

@@ -14,7 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from benchmarks import ROOT, SHARED, WORK
+from benchmarks import ROOT, SHARED, WORK, now, write_result
 from benchmarks.calibrate import load_scorer
 from glossary import store
 from glossary.calibration import calibrate, settings_for
@@ -45,6 +45,8 @@ def measure(model: str, work: Path, score, gold: dict) -> dict:
     """One model: keyed F1 at its floors, then calibration from a low-floor, reviewed run."""
     name = Path(model).name
     cache = work / "cache"
+    for old in work.glob(f"{name}-*.xlsx"):  # each run starts from empty workbooks
+        old.unlink()
     began = time.perf_counter()
     keyed = run_align([ROOT / "seeds"], work / f"{name}-keyed.xlsx", concepts_file=CATALOG,
                       model=model, cache_dir=cache, discover_new=False)  # fmt: skip
@@ -78,6 +80,7 @@ def main(argv: list[str]) -> None:
     work = WORK / "model_calibration"
     work.mkdir(parents=True, exist_ok=True)
     results = [measure(m, work, score, gold) for m in argv]
+    write_result("model_calibration", {"date": now(), "models": results})
     print(json.dumps(results, indent=2))
 
 
