@@ -6,27 +6,9 @@ import subprocess
 import sys
 
 import pytest
+from clirun import one_line, run
 
-from glossary import __version__, cli
-
-
-def run(monkeypatch, capsys, *args: str):
-    """Run `glossary ARGS` in this process through cli.main: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["glossary", *args])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as done:
-        code = done.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def one_line(stderr: str) -> str:
-    assert "Traceback" not in stderr and "internal error" not in stderr, stderr
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, stderr
-    return lines[0]
+from glossary import __version__
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from clirun import one_line, run
 
 from glossary import cli, store
 from glossary.embed import VectorCache
@@ -28,25 +29,6 @@ TRAPS = (
     "@SUM(A1)",
     "\tinnrykk",
 )
-
-
-def run(monkeypatch, capsys, *args: str):
-    """`glossary ARGS` through cli.main in this process: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["glossary", *args])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as done:
-        code = done.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def one_line(stderr: str) -> str:
-    assert "Traceback" not in stderr and "internal error" not in stderr, stderr
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, stderr
-    return lines[0]
 
 
 def digest(path: Path) -> str:
