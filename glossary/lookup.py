@@ -261,8 +261,8 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
             own = len(index.entries) - 1
             seen = {normalize(term.term)}
             for form in filter(None, (f.strip() for f in term.forms.split(";"))):
-                if normalize(form) not in seen:
-                    seen.add(normalize(form))
+                if (norm_form := normalize(form)) not in seen:
+                    seen.add(norm_form)
                     index.term_entry[len(index.entries)] = own
                     index.entries.append((at, term.lang, form, term.status, "form"))
     for concept in index.concepts:
