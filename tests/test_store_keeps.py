@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from clirun import one_line, run
 from damage import empty_lock_file, huge_declared_row, read_only, zip_bomb
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
@@ -219,3 +220,42 @@ def test_colour_on_an_empty_cell_is_kept(workbook):
     wb.save(workbook)
     store.update(workbook, fresh_run(proposal()))
     assert openpyxl.load_workbook(workbook)["Terms"]["J3"].fill.start_color.rgb.endswith("FFFF00")
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (empty_lock_file, "open in LibreOffice"),
+        (read_only, "read-only"),
+        (huge_declared_row, "past the limit of 1,048,576 rows"),
+        (zip_bomb, "over the limit of 256 MiB"),
+    ],
+    ids=["empty-lock", "read-only", "huge-row", "zip-bomb"],
+)
+def test_import_into_a_bad_workbook_stops_with_one_line(
+    workbook, tmp_path, monkeypatch, capsys, damage, expected
+):
+    csv_file = tmp_path / "more.csv"
+    csv_file.write_text("concept_id,lang,term\nc1,sv,premiärminister\n", encoding="utf-8")
+    damage(workbook)
+    before = workbook.read_bytes()
+    code, _out, err = run(monkeypatch, capsys, "import", str(csv_file), "-g", str(workbook))
+    assert code == 2 and expected in one_line(err)
+    assert workbook.read_bytes() == before
+
+
+def test_concept_list_over_the_limits_stops_align_with_one_line(
+    workbook, tmp_path, monkeypatch, capsys
+):
+    concepts = tmp_path / "concepts.xlsx"
+    concepts.write_bytes(workbook.read_bytes())
+    zip_bomb(concepts)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Statsministeren talte i går.\n", encoding="utf-8")
+    before = workbook.read_bytes()
+    code, _out, err = run(
+        monkeypatch, capsys, "align", str(corpus), "-g", str(workbook), "--concepts", str(concepts)
+    )
+    assert code == 2 and "over the limit of 256 MiB" in one_line(err)
+    assert workbook.read_bytes() == before
