@@ -259,3 +259,25 @@ def test_concept_list_over_the_limits_stops_align_with_one_line(
     )
     assert code == 2 and "over the limit of 256 MiB" in one_line(err)
     assert workbook.read_bytes() == before
+
+
+def test_a_chart_that_cannot_be_kept_is_warned_about_before_writing(workbook, caplog):
+    from openpyxl.chart import BarChart, Reference
+
+    wb = openpyxl.load_workbook(workbook)
+    sheet = wb.create_sheet("MyChart")
+    sheet.append(["lang", "terms"])
+    sheet.append(["sv", 3])
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=2), titles_from_data=True)
+    sheet.add_chart(chart, "D2")
+    wb.save(workbook)
+    with caplog.at_level("WARNING", logger="glossary.store"):
+        report = store.update(workbook, fresh_run(proposal()))
+    assert report.written and len(report.warnings) == 1 and "charts" in report.warnings[0]
+    assert "charts, images or shapes" in caplog.text
+    about = "\n".join(
+        str(c.value) for row in openpyxl.load_workbook(workbook)["About"].iter_rows() for c in row
+    )
+    assert "cannot keep them" in about
+    assert openpyxl.load_workbook(workbook)["MyChart"]["B2"].value == 3  # the sheet itself stays
