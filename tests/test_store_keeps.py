@@ -281,3 +281,17 @@ def test_a_chart_that_cannot_be_kept_is_warned_about_before_writing(workbook, ca
     )
     assert "cannot keep them" in about
     assert openpyxl.load_workbook(workbook)["MyChart"]["B2"].value == 3  # the sheet itself stays
+
+
+def test_a_reviewers_sheet_is_kept_without_being_read(workbook):
+    from glossary.store.reader import read
+
+    wb = openpyxl.load_workbook(workbook)
+    notes = wb.create_sheet("MyNotes")
+    for i in range(200):
+        notes.append([f"note {i}", i])
+    wb.save(workbook)
+    assert read(workbook).sheets["MyNotes"] == []  # only its name is needed to keep it
+    assert store.update(workbook, fresh_run(proposal())).written
+    kept = openpyxl.load_workbook(workbook)["MyNotes"]
+    assert kept["A200"].value == "note 199" and kept["B200"].value == 199

@@ -31,6 +31,7 @@ from glossary.store.schema import (
     MACHINE_COLUMNS,
     REQUIRED_SHEETS,
     TERM_SHEET,
+    TOOL_SHEETS,
     Formula,
     SheetSpec,
     letter,
@@ -49,14 +50,15 @@ def unreadable(path: Path, exc: Exception) -> str:
     return f"{path}: not a readable xlsx workbook ({reason}){hint}"
 
 
-def _with_formulas(path: Path, members: frozenset[str], sheets: dict[str, Rows]) -> None:
-    """Replace the rows of sheets with formulas by openpyxl's, which show them as "=..." text."""
+def _with_formulas(path: Path, members: frozenset[str], sheets: dict[str, Rows], only) -> None:
+    """Replace the rows of sheets with formulas by openpyxl's, which show them as "=..." text
+    (only the sheets named in `only`, unless it is None)."""
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=False)
     try:
         for ws in wb.worksheets:
-            if ws._worksheet_path.lstrip("/") in members:
+            if ws._worksheet_path.lstrip("/") in members and (only is None or ws.title in only):
                 sheets[ws.title] = [
                     tuple(Formula(c.value) if c.data_type == "f" else c.value for c in row)
                     for row in ws.iter_rows()
@@ -65,9 +67,11 @@ def _with_formulas(path: Path, members: frozenset[str], sheets: dict[str, Rows])
         wb.close()
 
 
-def read_workbook(path: Path) -> tuple[dict[str, Rows], Scan]:
+def read_workbook(path: Path, only: frozenset[str] | None = None) -> tuple[dict[str, Rows], Scan]:
     """Every sheet's cell values from row 1, and what else the file holds.
 
+    only: the sheets whose values are wanted; every other sheet is listed with no rows (a
+    reviewer's own sheet can be large, and nothing but its name is needed to keep it).
     Raises TooBig for a file over the reading limits and StoreError for one that is no xlsx.
     """
     from python_calamine import CalamineWorkbook
@@ -80,12 +84,14 @@ def read_workbook(path: Path) -> tuple[dict[str, Rows], Scan]:
                 name: [
                     tuple(r) for r in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 ]
+                if only is None or name in only
+                else []
                 for name in wb.sheet_names
             }
         finally:
             wb.close()
         if found.formula_parts:
-            _with_formulas(path, found.formula_parts, sheets)
+            _with_formulas(path, found.formula_parts, sheets, only)
     except TooBig:
         raise
     except Exception as exc:  # noqa: BLE001 - zip, XML and reader errors all mean "unreadable"
@@ -374,7 +380,7 @@ def read(path: str | Path) -> Reading:
             "or pass the right file with --glossary)"
         )
     try:
-        sheets, found = read_workbook(path)
+        sheets, found = read_workbook(path, TOOL_SHEETS)
     except TooBig:
         raise
     except StoreError as exc:
