@@ -20,10 +20,8 @@ MAX_CELLS = 5_000_000  # per sheet: rows x columns of the rectangle a reader wou
 
 # The r="A12" of cells and r="12" of rows (no other element of a sheet has an r attribute).
 _ROW_NUMBER = re.compile(rb' r="[A-Za-z]*(\d+)"')
-_BIG_ROW_NUMBER = re.compile(rb' r="[A-Za-z]*(\d{6,})"')  # row 100,000 and on
-_LONG_COLUMN = re.compile(rb' r="([A-Za-z]{2,})\d')  # past column Z
-# Either of the two above, in one pass: most sheets have neither, and then one pass is all.
-_LONG_OR_BIG = re.compile(rb' r="(?:[A-Za-z]{2,}|[A-Za-z]?\d{6})')
+# In one pass: (column letters past Z, "") or ("", a row number from 100,000 on).
+_LONG_OR_BIG = re.compile(rb' r="(?:([A-Za-z]{2,})\d|[A-Za-z]?(\d{6,}))')
 _DIMENSION = re.compile(
     rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Za-z]+)(\d+)(?::([A-Za-z]+)(\d+))?\""
 )
@@ -84,13 +82,14 @@ def _check_sheet(path: Path, sheet: str, xml: bytes, head: int) -> None:
 
     head: where its cells begin (the dimension is declared before); 0 when not known."""
     where = f"{path.name}, sheet {sheet}"
-    last_col, last_row = 26, 0
-    if _LONG_OR_BIG.search(xml):
-        last_col = max(map(_column_number, _LONG_COLUMN.findall(xml)), default=26)
-        # Up to column Z, only a row past 192,307 can make the rectangle too big, so only row
-        # numbers of six digits and more need reading (most sheets have none).
-        rows = _ROW_NUMBER if last_col > 26 else _BIG_ROW_NUMBER
-        last_row = max(map(int, rows.findall(xml)), default=0)
+    # Up to column Z, only a row past 192,307 can make the rectangle too big, so only row
+    # numbers of six digits and more need reading (most sheets have none); past Z, all do.
+    found = _LONG_OR_BIG.findall(xml)
+    last_col = max((_column_number(letters) for letters, _ in found if letters), default=26)
+    if last_col > 26:
+        last_row = max(map(int, _ROW_NUMBER.findall(xml)), default=0)
+    else:
+        last_row = max((int(number) for _, number in found), default=0)
     if last_row > MAX_ROWS:
         raise TooBig(f"{where}: row {last_row:,} is past the limit of {MAX_ROWS:,} rows; not read")
     # Counting cells is only needed where the sheet is big enough to hold too many.
