@@ -44,3 +44,23 @@ def empty_lock_file(path: Path) -> None:
 
 def read_only(path: Path) -> None:
     os.chmod(path, 0o444)
+
+
+def add_to_terms_sheet(path: Path, xml: bytes) -> None:
+    """Append raw rows to the Terms sheet's cells, as a broken tool might write them."""
+    _rewrite_part(
+        path,
+        sheet_parts(path)["Terms"],
+        lambda sheet: sheet.replace(b"</sheetData>", xml + b"</sheetData>"),
+    )
+
+
+def declared_size(path: Path, ref: bytes) -> None:
+    """A Terms sheet whose <dimension> declares the size `ref` (e.g. b"A1:XFD1048576")."""
+    import re
+
+    _rewrite_part(
+        path,
+        sheet_parts(path)["Terms"],
+        lambda sheet: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + ref + b'"', sheet),
+    )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from clirun import one_line, run
 from damage import empty_lock_file, huge_declared_row, read_only, zip_bomb
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
@@ -219,3 +220,78 @@ def test_colour_on_an_empty_cell_is_kept(workbook):
     wb.save(workbook)
     store.update(workbook, fresh_run(proposal()))
     assert openpyxl.load_workbook(workbook)["Terms"]["J3"].fill.start_color.rgb.endswith("FFFF00")
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (empty_lock_file, "open in LibreOffice"),
+        (read_only, "read-only"),
+        (huge_declared_row, "past the limit of 1,048,576 rows"),
+        (zip_bomb, "over the limit of 256 MiB"),
+    ],
+    ids=["empty-lock", "read-only", "huge-row", "zip-bomb"],
+)
+def test_import_into_a_bad_workbook_stops_with_one_line(
+    workbook, tmp_path, monkeypatch, capsys, damage, expected
+):
+    csv_file = tmp_path / "more.csv"
+    csv_file.write_text("concept_id,lang,term\nc1,sv,premiärminister\n", encoding="utf-8")
+    damage(workbook)
+    before = workbook.read_bytes()
+    code, _out, err = run(monkeypatch, capsys, "import", str(csv_file), "-g", str(workbook))
+    assert code == 2 and expected in one_line(err)
+    assert workbook.read_bytes() == before
+
+
+def test_concept_list_over_the_limits_stops_align_with_one_line(
+    workbook, tmp_path, monkeypatch, capsys
+):
+    concepts = tmp_path / "concepts.xlsx"
+    concepts.write_bytes(workbook.read_bytes())
+    zip_bomb(concepts)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Statsministeren talte i går.\n", encoding="utf-8")
+    before = workbook.read_bytes()
+    code, _out, err = run(
+        monkeypatch, capsys, "align", str(corpus), "-g", str(workbook), "--concepts", str(concepts)
+    )
+    assert code == 2 and "over the limit of 256 MiB" in one_line(err)
+    assert workbook.read_bytes() == before
+
+
+def test_a_chart_that_cannot_be_kept_is_warned_about_before_writing(workbook, caplog):
+    from openpyxl.chart import BarChart, Reference
+
+    wb = openpyxl.load_workbook(workbook)
+    sheet = wb.create_sheet("MyChart")
+    sheet.append(["lang", "terms"])
+    sheet.append(["sv", 3])
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=2), titles_from_data=True)
+    sheet.add_chart(chart, "D2")
+    wb.save(workbook)
+    with caplog.at_level("WARNING", logger="glossary.store"):
+        report = store.update(workbook, fresh_run(proposal()))
+    assert report.written and len(report.warnings) == 1 and "charts" in report.warnings[0]
+    assert "charts, images or shapes" in caplog.text
+    about = "\n".join(
+        str(c.value) for row in openpyxl.load_workbook(workbook)["About"].iter_rows() for c in row
+    )
+    assert "cannot keep them" in about
+    assert openpyxl.load_workbook(workbook)["MyChart"]["B2"].value == 3  # the sheet itself stays
+
+
+def test_a_reviewers_sheet_is_kept_without_being_read(workbook):
+    from glossary.store.reader import read
+
+    wb = openpyxl.load_workbook(workbook)
+    notes = wb.create_sheet("MyNotes")
+    for i in range(200):
+        notes.append([f"note {i}", i])
+    wb.save(workbook)
+    assert read(workbook).sheets["MyNotes"] == []  # only its name is needed to keep it
+    assert store.update(workbook, fresh_run(proposal())).written
+    kept = openpyxl.load_workbook(workbook)["MyNotes"]
+    assert kept["A200"].value == "note 199" and kept["B200"].value == 199

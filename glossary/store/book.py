@@ -19,11 +19,10 @@ from glossary.store.merge import MergeReport, merge
 from glossary.store.patch import cannot_keep, patch_bytes
 from glossary.store.reader import Reading, code, read
 from glossary.store.rules import problems
-from glossary.store.schema import ABOUT, CONCEPT_SHEET, CONTEXTS, MACHINE, TERM_SHEET, SheetSpec
+from glossary.store.schema import CONCEPT_SHEET, TERM_SHEET, TOOL_SHEETS, SheetSpec
 from glossary.store.writer import Extras, to_bytes
 
 log = logging.getLogger("glossary.store")
-OWN_SHEETS = (CONCEPT_SHEET.name, TERM_SHEET.name, CONTEXTS, ABOUT, MACHINE)
 
 
 def refuse_if_read_only(path: Path) -> None:
@@ -115,7 +114,7 @@ def needs_patch(book: Book) -> bool:
     """Whether the workbook holds what a fresh write would lose."""
     reading = book.reading
     scan = reading.scan
-    if set(reading.sheets) - set(OWN_SHEETS) or scan.comments or scan.hyperlink_parts:
+    if set(reading.sheets) - TOOL_SHEETS or scan.comments or scan.hyperlink_parts:
         return True
     if scan.drawings:
         return True

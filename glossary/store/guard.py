@@ -20,16 +20,35 @@ MAX_CELLS = 5_000_000  # per sheet: rows x columns of the rectangle a reader wou
 
 # The r="A12" of cells and r="12" of rows (no other element of a sheet has an r attribute).
 _ROW_NUMBER = re.compile(rb' r="[A-Za-z]*(\d+)"')
-_BIG_ROW_NUMBER = re.compile(rb' r="[A-Za-z]*(\d{6,})"')  # row 100,000 and on
-_LONG_COLUMN = re.compile(rb' r="([A-Za-z]{2,})\d')  # past column Z
+# In one pass: (column letters past Z, "") or ("", a row number from 100,000 on).
+_LONG_OR_BIG = re.compile(rb' r="(?:([A-Za-z]{2,})\d|[A-Za-z]?(\d{6,}))')
 _DIMENSION = re.compile(
     rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Za-z]+)(\d+)(?::([A-Za-z]+)(\d+))?\""
 )
+MIN_CELL_BYTES = len(b"<c/>")  # so a sheet of n bytes holds at most n // 4 cells
 
 
-def _has(xml: bytes, element: bytes) -> bool:
-    """Whether the XML holds an element of this name (with or without a namespace prefix)."""
-    return any(p + element + end in xml for p in (b"<", b":") for end in (b" ", b">", b"/"))
+def _has(xml: bytes, element: bytes, start: int = 0, end: int | None = None) -> bool:
+    """Whether xml[start:end] holds an element of this name (with or without a namespace
+    prefix); one search per prefix, as such an element is rare."""
+    end = len(xml) if end is None else end
+    for opener in (b"<" + element, b":" + element):
+        at = xml.find(opener, start, end)
+        while at != -1:
+            if xml[at + len(opener) : at + len(opener) + 1] in (b" ", b">", b"/"):
+                return True
+            at = xml.find(opener, at + 1, end)
+    return False
+
+
+def _sheet_data(xml: bytes) -> tuple[int, int]:
+    """Where the cells of a sheet are: from its <sheetData> to its </sheetData> (whole XML
+    when there is none). Formulas live there; the dimension comes before, hyperlinks after."""
+    start = xml.find(b"sheetData")
+    end = xml.rfind(b"sheetData")
+    if start == -1:
+        return 0, len(xml)
+    return start, max(end, start)
 
 
 @dataclass(frozen=True)
@@ -58,17 +77,25 @@ def _cell_count(xml: bytes) -> int:
     return xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b":c ") + xml.count(b":c>")
 
 
-def _check_sheet(path: Path, sheet: str, xml: bytes) -> None:
-    """Refuse a sheet whose rows, cells or declared size are over the limits."""
+def _check_sheet(path: Path, sheet: str, xml: bytes, head: int) -> None:
+    """Refuse a sheet whose rows, cells or declared size are over the limits.
+
+    head: where its cells begin (the dimension is declared before); 0 when not known."""
     where = f"{path.name}, sheet {sheet}"
-    last_col = max(map(_column_number, _LONG_COLUMN.findall(xml)), default=26)
     # Up to column Z, only a row past 192,307 can make the rectangle too big, so only row
-    # numbers of six digits and more need reading (most sheets have none).
-    rows = _ROW_NUMBER if last_col > 26 else _BIG_ROW_NUMBER
-    last_row = max(map(int, rows.findall(xml)), default=0)
+    # numbers of six digits and more need reading (most sheets have none); past Z, all do.
+    found = _LONG_OR_BIG.findall(xml)
+    last_col = max((_column_number(letters) for letters, _ in found if letters), default=26)
+    if last_col > 26:
+        last_row = max(map(int, _ROW_NUMBER.findall(xml)), default=0)
+    else:
+        last_row = max((int(number) for _, number in found), default=0)
     if last_row > MAX_ROWS:
         raise TooBig(f"{where}: row {last_row:,} is past the limit of {MAX_ROWS:,} rows; not read")
-    cells = _cell_count(xml)
+    # Counting cells is only needed where the sheet is big enough to hold too many.
+    cells = len(xml) // MIN_CELL_BYTES  # at most
+    if cells > MAX_CELLS or last_row * min(last_col, cells) > MAX_CELLS:
+        cells = _cell_count(xml)
     if cells > MAX_CELLS:
         raise TooBig(f"{where}: {cells:,} cells is over the limit of {MAX_CELLS:,}; not read")
     if last_row * min(last_col, max(cells, 1)) > MAX_CELLS:
@@ -76,7 +103,7 @@ def _check_sheet(path: Path, sheet: str, xml: bytes) -> None:
             f"{where}: {last_row:,} rows x {last_col:,} columns is over the limit of "
             f"{MAX_CELLS:,} cells; not read"
         )
-    m = _DIMENSION.search(xml)
+    m = _DIMENSION.search(xml, 0, head or len(xml))
     if m:
         end_col, end_row = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
         if _column_number(end_col) * int(end_row) > MAX_CELLS:
@@ -108,10 +135,11 @@ def scan(path: Path) -> Scan:
             if name.startswith("xl/drawings/") and b"Anchor" in xml:
                 drawn = True
             if name.startswith("xl/worksheets/"):
-                _check_sheet(path, sheet_of.get(name, name), xml)
-                if (b"<f" in xml or b":f" in xml) and _has(xml, b"f"):
+                head, tail = _sheet_data(xml)
+                _check_sheet(path, sheet_of.get(name, name), xml, head)
+                if _has(xml, b"f", head, tail):
                     formulas.add(name)
-                if b"hyperlink" in xml and _has(xml, b"hyperlink"):
+                if _has(xml, b"hyperlink", tail):
                     links.add(name)
     return Scan(
         formula_parts=frozenset(formulas),

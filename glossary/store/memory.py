@@ -8,7 +8,7 @@ output, and a row the machine proposed can be recognised after the reviewer chan
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from glossary.models import ConceptEntry, Glossary, TermEntry
@@ -36,31 +36,20 @@ def term_memory(t: TermEntry, rid: str) -> TermEntry:
     return TermEntry(concept_id=t.concept_id, lang=t.lang, term=t.term, note=t.note, row_id=rid)
 
 
-def read_memory(rows: list[dict[str, str]]) -> Memory:
-    """Records of the `_machine` sheet (rows as column -> text) by "concept:<id>"/"term:<id>"."""
+def read_memory(rows: Iterable[tuple[str, ...]]) -> Memory:
+    """Records of the `_machine` sheet (rows as texts in MACHINE_COLUMNS order) by
+    "concept:<id>"/"term:<id>" (and the deletion keys)."""
     memory: Memory = {}
-    for get in rows:
-        record, ident = get.get("record", ""), get.get("id", "")
-        if record == "concept" and ident:
-            memory["concept:" + ident] = ConceptEntry(
-                concept_id=ident,
-                vi=get.get("vi", ""),
-                en=get.get("en", ""),
-                kind=get.get("kind", ""),
-                definition=get.get("definition", ""),
-                note=get.get("note", ""),
-            )
-        elif record in ("term", "deleted") and ident:
+    for record, ident, concept_id, vi, en, kind, definition, lang, term, note, *_ in rows:
+        if not ident:
+            continue
+        if record == "concept":
+            memory["concept:" + ident] = ConceptEntry(ident, vi, en, kind, definition, note=note)
+        elif record in ("term", "deleted"):
             prefix = "term:" if record == "term" else DELETED
-            memory[prefix + ident] = TermEntry(
-                concept_id=get.get("concept_id", ""),
-                lang=get.get("lang", ""),
-                term=get.get("term", ""),
-                note=get.get("note", ""),
-                row_id=ident,
-            )
-        elif record == "deleted concept" and ident:
-            memory[DELETED_CONCEPT + ident] = ConceptEntry(concept_id=ident, vi=get.get("vi", ""))
+            memory[prefix + ident] = TermEntry(concept_id, lang, term, note=note, row_id=ident)
+        elif record == "deleted concept":
+            memory[DELETED_CONCEPT + ident] = ConceptEntry(ident, vi=vi)
     return memory
 
 

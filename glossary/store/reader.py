@@ -7,9 +7,15 @@ again with openpyxl, so that a formula shows as its "=..." text, as a reviewer t
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import functools
+import gc
+import operator
+import unicodedata
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from glossary.errors import StoreError, UsageError
@@ -27,6 +33,7 @@ from glossary.store.schema import (
     MACHINE_COLUMNS,
     REQUIRED_SHEETS,
     TERM_SHEET,
+    TOOL_SHEETS,
     Formula,
     SheetSpec,
     letter,
@@ -45,14 +52,15 @@ def unreadable(path: Path, exc: Exception) -> str:
     return f"{path}: not a readable xlsx workbook ({reason}){hint}"
 
 
-def _with_formulas(path: Path, members: frozenset[str], sheets: dict[str, Rows]) -> None:
-    """Replace the rows of sheets with formulas by openpyxl's, which show them as "=..." text."""
+def _with_formulas(path: Path, members: frozenset[str], sheets: dict[str, Rows], only) -> None:
+    """Replace the rows of sheets with formulas by openpyxl's, which show them as "=..." text
+    (only the sheets named in `only`, unless it is None)."""
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=False)
     try:
         for ws in wb.worksheets:
-            if ws._worksheet_path.lstrip("/") in members:
+            if ws._worksheet_path.lstrip("/") in members and (only is None or ws.title in only):
                 sheets[ws.title] = [
                     tuple(Formula(c.value) if c.data_type == "f" else c.value for c in row)
                     for row in ws.iter_rows()
@@ -61,9 +69,11 @@ def _with_formulas(path: Path, members: frozenset[str], sheets: dict[str, Rows])
         wb.close()
 
 
-def read_workbook(path: Path) -> tuple[dict[str, Rows], Scan]:
+def read_workbook(path: Path, only: frozenset[str] | None = None) -> tuple[dict[str, Rows], Scan]:
     """Every sheet's cell values from row 1, and what else the file holds.
 
+    only: the sheets whose values are wanted; every other sheet is listed with no rows (a
+    reviewer's own sheet can be large, and nothing but its name is needed to keep it).
     Raises TooBig for a file over the reading limits and StoreError for one that is no xlsx.
     """
     from python_calamine import CalamineWorkbook
@@ -76,12 +86,14 @@ def read_workbook(path: Path) -> tuple[dict[str, Rows], Scan]:
                 name: [
                     tuple(r) for r in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 ]
+                if only is None or name in only
+                else []
                 for name in wb.sheet_names
             }
         finally:
             wb.close()
         if found.formula_parts:
-            _with_formulas(path, found.formula_parts, sheets)
+            _with_formulas(path, found.formula_parts, sheets, only)
     except TooBig:
         raise
     except Exception as exc:  # noqa: BLE001 - zip, XML and reader errors all mean "unreadable"
@@ -149,31 +161,62 @@ _READ = {
 
 
 class _Slow(Exception):
-    """A cell the quick readers leave to Sheet.values."""
+    """A column the quick readers leave to Sheet.values (a number written as text, say)."""
 
 
-def _quick_float(value: object) -> float | None:
-    if value.__class__ is float:
-        return value
-    if value is None:
-        return None
-    if value.__class__ is int:
-        return float(value)
-    raise _Slow
+_NFC = functools.partial(unicodedata.normalize, "NFC")
+_TRIM = operator.methodcaller("strip", " \t\r\n")
 
 
-def _quick_int(value: object) -> int:
-    if value.__class__ is float and value.is_integer():
-        return int(value)
-    if value is None:
-        return 0
-    if value.__class__ is int:
-        return value
-    raise _Slow
+def _texts(raw: list) -> list[str]:
+    """A column's cells as text (see `text`); a column of strings goes at C speed."""
+    if set(map(type, raw)) <= {str}:
+        return list(map(_NFC, raw))
+    return list(map(text, raw))
 
 
-# How each kind of column is read when the sheet holds no formulas (see Sheet.records).
-_QUICK = {**_READ, "int": _quick_int, "float": _quick_float}
+def _numbers(raw: list, integer: bool) -> list:
+    """A column's numbers (None or 0 where empty); raises _Slow for anything else."""
+    kinds = set(map(type, raw))
+    if str in kinds:  # calamine gives "" for an empty cell
+        raw = [None if v.__class__ is str and not v.strip() else v for v in raw]
+        kinds = set(map(type, raw))
+    if not kinds <= {float, int, type(None)}:
+        raise _Slow
+    if not integer:
+        return raw if kinds <= {float} else [None if v is None else float(v) for v in raw]
+    if kinds <= {float}:
+        if not all(map(float.is_integer, raw)):
+            raise _Slow
+        return list(map(int, raw))
+    if not all(v.is_integer() for v in raw if v.__class__ is float):
+        raise _Slow
+    return [0 if v is None else int(v) for v in raw]
+
+
+def _quick_column(read: str, raw: list) -> list:
+    """One column of a sheet without formulas, read as the column table says."""
+    if read in ("int", "float"):
+        return _numbers(raw, read == "int")
+    values = _texts(raw)
+    if read == "text":
+        return values
+    if read == "strip":
+        return list(map(str.strip, values))
+    values = list(map(_TRIM, values))
+    if read == "code":
+        return values
+    values = list(map(str.lower, values))
+    if read == "lang":
+        codes = {v: _lang_code(v) for v in set(values)}
+        return list(map(codes.__getitem__, values))
+    return values
+
+
+@functools.lru_cache(maxsize=8)
+def _init_order(make: type) -> tuple[str, ...]:
+    """The positional order of a record's fields."""
+    return tuple(f.name for f in dataclasses.fields(make) if f.init)
 
 
 # ---------------------------------------------------------------- sheets into records
@@ -196,28 +239,42 @@ class Sheet:
         for c in spec.required:
             if c not in self.columns:
                 found.append(f"sheet {spec.name}, row 1: missing column {c!r} in the header row")
-        self.rows = [(n, r) for n, r in enumerate(rows[1:], start=2) if _filled(r)]
+        # Most rows start with a concept id; only the others need a closer look.
+        self.rows = [
+            (n, r)
+            for n, r in enumerate(rows[1:], start=2)
+            if r and (r[0].__class__ is str and r[0].strip() or _filled(r))
+        ]
         self._fields = [(c, self.columns.get(c.name)) for c in spec.fields]
         self._formulas = formulas  # False: the sheet holds none, so cells need no check
 
     def records(self, make, found: list[str]) -> list:
         """Every data row as a record made by `make` from its fields."""
-        if self._formulas:
-            return [make(**self.values(n, r, found)) for n, r in self.rows]
-        names = [c.name for c, _ in self._fields]
-        read = [(_QUICK[c.read], i) for c, i in self._fields]
-        width = max((i for _, i in read if i is not None), default=-1) + 1
-        out = []
-        for n, row in self.rows:
-            if len(row) < width:
-                row = (*row, *[None] * (width - len(row)))
+        if not self._formulas:
             try:
-                values = [f(row[i]) if i is not None else f(None) for f, i in read]
+                columns = self._quick_columns()
             except _Slow:  # a number written as text, or not a number: the careful way
-                out.append(make(**self.values(n, row, found)))
-                continue
-            out.append(make(**dict(zip(names, values, strict=True))))
-        return out
+                pass
+            else:
+                names = [c.name for c, _ in self._fields]
+                order = _init_order(make)
+                if sorted(order) == sorted(names):
+                    return list(map(make, *(columns[names.index(k)] for k in order)))
+                return [make(**dict(zip(names, v, strict=True))) for v in zip(*columns)]
+        return [make(**self.values(n, r, found)) for n, r in self.rows]
+
+    def _quick_columns(self) -> list[list]:
+        """Every field's column, read a whole column at a time; raises _Slow."""
+        data = [r for _, r in self.rows]
+        width = max((i for _, i in self._fields if i is not None), default=-1) + 1
+        if data and min(map(len, data)) < width:
+            data = [(*r, *[None] * (width - len(r))) for r in data]
+        return [
+            _quick_column(
+                c.read, [None] * len(data) if i is None else list(map(itemgetter(i), data))
+            )
+            for c, i in self._fields
+        ]
 
     def values(self, n: int, row: tuple, found: list[str]) -> dict[str, object]:
         """The record fields of one row, by the column table; bad numbers are reported."""
@@ -264,9 +321,10 @@ def _read_about(rows: Rows) -> dict[str, str]:
 def _read_memory(rows: Rows | None) -> mem.Memory | None:
     if rows is None:
         return None
-    return mem.read_memory(
-        [dict(zip(MACHINE_COLUMNS, (text(v) for v in row), strict=False)) for row in rows[1:]]
-    )
+    width = len(MACHINE_COLUMNS)
+    body = [(*r, *[None] * (width - len(r))) if len(r) < width else r for r in rows[1:]]
+    columns = [_texts(list(map(itemgetter(i), body))) for i in range(width)] if body else []
+    return mem.read_memory(zip(*columns))
 
 
 @dataclass
@@ -323,15 +381,29 @@ def read(path: str | Path) -> Reading:
             f"{path}: no such glossary workbook (create one with `glossary align`, "
             "or pass the right file with --glossary)"
         )
-    try:
-        sheets, found = read_workbook(path)
-    except TooBig:
-        raise
-    except StoreError as exc:
-        return Reading(None, [str(exc)])
-    reading = glossary_of(path, sheets, found.formula_sheets)
+    with _no_collection():
+        try:
+            sheets, found = read_workbook(path, TOOL_SHEETS)
+        except TooBig:
+            raise
+        except StoreError as exc:
+            return Reading(None, [str(exc)])
+        reading = glossary_of(path, sheets, found.formula_sheets)
     reading.scan = found
     return reading
+
+
+@contextlib.contextmanager
+def _no_collection():
+    """Pause the garbage collector: a read makes millions of objects and frees none of them,
+    so the collections it would trigger only cost time (a fifth of a 100,000-term read)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def inspect(path: str | Path) -> tuple[Glossary | None, list[str]]:

@@ -4,6 +4,7 @@ duplicates, every term linked to a concept. Each problem names its sheet, row an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from glossary.models import ConceptEntry, Glossary, TermEntry
 from glossary.store.schema import (
@@ -11,6 +12,7 @@ from glossary.store.schema import (
     CONCEPTS,
     TERM_SHEET,
     TERMS,
+    Column,
     SheetSpec,
     key_of,
     letter,
@@ -45,16 +47,28 @@ def written_where(glossary: Glossary) -> Where:
     )
 
 
+_CHECKED: dict[str, tuple[tuple[Column, frozenset[str]], ...]] = {}
+
+
+def _checked(spec: SheetSpec) -> tuple[tuple[Column, frozenset[str]], ...]:
+    """The fields the column table puts a rule on, each with its allowed values."""
+    if spec.name not in _CHECKED:  # by name: hashing a SheetSpec hashes all its columns
+        _CHECKED[spec.name] = tuple(
+            (c, frozenset(c.choices)) for c in spec.fields if c.nonempty or c.choices or c.bounds
+        )
+    return _CHECKED[spec.name]
+
+
 def _field_problems(
     record: ConceptEntry | TermEntry, spec: SheetSpec, where: Where, row: int
 ) -> list[str]:
     """What the column table itself forbids: empty required values, unknown choices, bounds."""
     found = []
-    for column in spec.fields:
+    for column, allowed in _checked(spec):
         value = getattr(record, column.name)
         if column.nonempty and not value.strip():
             problem = f"empty {column.name}"
-        elif column.choices and value not in column.choices:
+        elif allowed and value not in allowed:
             problem = f"unknown {column.what} {value!r}; use one of {', '.join(column.choices)}"
         elif (
             column.bounds
@@ -69,13 +83,35 @@ def _field_problems(
     return found
 
 
+def _suspects(records: list, spec: SheetSpec) -> set[int]:
+    """The positions of the records that may break a column rule, found a column at a time
+    (most glossaries break none, and then no record is looked at one by one)."""
+    suspects: set[int] = set()
+    for column, allowed in _checked(spec):
+        values = list(map(attrgetter(column.name), records))
+        if column.nonempty and not all(map(str.strip, values)):
+            suspects.update(i for i, v in enumerate(values) if not v.strip())
+        if allowed and not allowed.issuperset(values):
+            suspects.update(i for i, v in enumerate(values) if v not in allowed)
+        if column.bounds:
+            low, high = column.bounds
+            numbers = [v for v in values if v is not None]
+            if numbers and not (low <= min(numbers) and max(numbers) <= high):
+                suspects.update(
+                    i for i, v in enumerate(values) if v is not None and not low <= v <= high
+                )
+    return suspects
+
+
 def problems(glossary: Glossary, where: Where | None = None) -> list[str]:
     """Every rule the glossary breaks, one line each; [] when it keeps them all."""
     where = where or written_where(glossary)
     found: list[str] = []
     first_concept: dict[str, int] = {}
-    for c, row in zip(glossary.concepts, where.concept_rows, strict=True):
-        found += _field_problems(c, CONCEPT_SHEET, where, row)
+    suspects = _suspects(glossary.concepts, CONCEPT_SHEET)
+    for i, (c, row) in enumerate(zip(glossary.concepts, where.concept_rows, strict=True)):
+        if i in suspects:
+            found += _field_problems(c, CONCEPT_SHEET, where, row)
         if c.concept_id in first_concept:
             found.append(
                 f"{where.at(CONCEPTS, row, 'concept_id')}: duplicate concept_id "
@@ -84,8 +120,10 @@ def problems(glossary: Glossary, where: Where | None = None) -> list[str]:
         elif c.concept_id.strip():
             first_concept[c.concept_id] = row
     first_term: dict[tuple[str, str, str], int] = {}
-    for t, row in zip(glossary.terms, where.term_rows, strict=True):
-        found += _field_problems(t, TERM_SHEET, where, row)
+    suspects = _suspects(glossary.terms, TERM_SHEET)
+    for i, (t, row) in enumerate(zip(glossary.terms, where.term_rows, strict=True)):
+        if i in suspects:
+            found += _field_problems(t, TERM_SHEET, where, row)
         if t.concept_id.strip() and t.concept_id not in first_concept:
             found.append(
                 f"{where.at(TERMS, row, 'concept_id')}: unknown concept {t.concept_id!r}; "

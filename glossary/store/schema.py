@@ -14,6 +14,7 @@ from glossary.text import KNOWN_LANGS, match_key
 
 CONCEPTS, TERMS, CONTEXTS, ABOUT, MACHINE = "Concepts", "Terms", "Contexts", "About", "_machine"
 REQUIRED_SHEETS = (CONCEPTS, TERMS, CONTEXTS)
+TOOL_SHEETS = frozenset((*REQUIRED_SHEETS, ABOUT, MACHINE))  # every other sheet is a reviewer's
 ABOUT_MARKER = "Run metadata"
 # Extra empty rows that keep the drop-downs working for rows a reviewer appends.
 VALIDATION_SLACK = 500
