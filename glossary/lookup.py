@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import pickle
 import re
+import sqlite3
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
@@ -21,7 +21,7 @@ from pathlib import Path
 from glossary.errors import StoreError, UsageError
 from glossary.models import KNOWN_LANGS, SOURCE_LANG, Glossary
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4  # 4: stored as SQLite (glossary.lookupdb), no longer a pickle
 QUOTES = "«»“”„\"'’‘‚‹›"
 _EDGE = QUOTES + " .,;:!?()[]{}…–—-/"
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -175,6 +175,15 @@ class LookupIndex:
             if lemma:
                 found.add(lemma)
         return found
+
+    def similar(self, folded: str, limit: int = 25) -> list[tuple[float, list[int]]]:
+        """(rapidfuzz ratio, entries) of the spellings at least 80 similar to folded, best first."""
+        from rapidfuzz import fuzz, process
+
+        found = process.extract(
+            folded, self.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=80, limit=limit
+        )
+        return [(score, self.fuzzy_entries[k]) for _, score, k in found]
 
 
 def _gloss_variants(gloss: str) -> list[str]:
@@ -398,12 +407,8 @@ def lookup(
                 offer(i, SCORES["part of term"] + 0.1 * len(q_toks) / n, "part of term")
     # Typo scores stay below 0.6, so they cannot enter a top list already full of better hits.
     if fuzzy and len(folded) >= 4 and sum(v[0] > 0.6 for v in best.values()) < limit:
-        from rapidfuzz import fuzz, process
-
-        for _, score, k in process.extract(
-            folded, index.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=80, limit=25
-        ):
-            for i in index.fuzzy_entries[k]:
+        for score, entries in index.similar(folded, limit=25):
+            for i in entries:
                 if visible(i):
                     offer(i, 0.4 + 0.2 * (score - 80) / 20, "similar spelling")
     if semantic is not None:
@@ -498,36 +503,56 @@ def _fingerprint(workbook: Path) -> str:
     return digest.hexdigest()[:20]
 
 
-def load_index(workbook: Path | str, rebuild: bool = False) -> LookupIndex:
-    """The index of a workbook: cached while the workbook is unchanged, else built and cached."""
+def _stat_key(workbook: Path) -> str:
+    """Size and modification time: unchanged, the workbook need not be read to trust the index."""
+    stat = workbook.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def index_path(workbook: Path) -> Path:
+    """The stored index of a workbook: one file per workbook, in cache_dir_for(workbook)."""
+    stem = re.sub(r"[^\w.-]", "_", workbook.stem)
+    where = hashlib.sha256(str(workbook.resolve()).encode()).hexdigest()[:8]
+    return cache_dir_for(workbook) / f"lookup-{stem}-{where}.sqlite"
+
+
+def load_index(workbook: Path | str, rebuild: bool = False):
+    """The index of a workbook: its stored index while the workbook's content is unchanged
+    (a LookupIndex-like glossary.lookupdb.StoredIndex), else built, stored and returned."""
+    from glossary import lookupdb
+
     workbook = Path(workbook)
     if not workbook.is_file():
         raise StoreError(
             f"glossary not found: {workbook} (pass --glossary FILE or set GLOSSARY_FILE)"
         )
-    stem = re.sub(r"[^\w.-]", "_", workbook.stem)
-    folder = cache_dir_for(workbook)
-    path = folder / f"lookup-{stem}-{_fingerprint(workbook)}.pickle"
-    if not rebuild and path.is_file():
-        try:
-            with path.open("rb") as fh:
-                index = pickle.load(fh)
-            if isinstance(index, LookupIndex) and index.version == INDEX_VERSION:
-                return index
-        except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never trusted
-            pass
+    path = index_path(workbook)
+    stat = _stat_key(workbook)
+    meta = None if rebuild else lookupdb.read_meta(path)
+    if meta is not None and meta.get("version") == str(INDEX_VERSION):
+        if meta.get("workbook_stat") == stat:
+            return lookupdb.StoredIndex(path)
+        # Touched or copied but maybe the same content: the fingerprint decides.
+        if meta.get("workbook_sha256") == _fingerprint(workbook):
+            lookupdb.update_meta(path, {"workbook_stat": stat})
+            return lookupdb.StoredIndex(path)
     from glossary import store
 
+    fingerprint = _fingerprint(workbook)  # before reading, so a change meanwhile rebuilds later
     index = build_index(store.load(workbook))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob(f"lookup-{stem}-*.pickle"):
-            old.unlink(missing_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with tmp.open("wb") as fh:
-            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:  # a read-only folder only costs speed
+        lookupdb.write(
+            index,
+            path,
+            {
+                "workbook": str(workbook.resolve()),
+                "workbook_stat": stat,
+                "workbook_sha256": fingerprint,
+            },
+        )
+        for old in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.pickle"):
+            old.unlink(missing_ok=True)  # the index format before version 4
+    except (OSError, sqlite3.Error):  # a read-only folder only costs speed
         pass
     return index
 
