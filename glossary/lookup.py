@@ -30,6 +30,7 @@ _FOLD = str.maketrans({"đ": "d", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss",
 
 STATUS_RANK = {"preferred": 0, "admitted": 1, "proposed": 2, "deprecated": 3, "rejected": 4}
 CONCEPT_RANK = {"approved": 0, "proposed": 1, "rejected": 2}
+LARGE_VOCABULARY = 20_000  # distinct words of one language; see _harvest_forms
 MAX_SUFFIX = 5  # an inflectional ending longer than this is more likely another word or compound
 
 # Scores per kind of match; every literal kind outranks fuzzy, and fuzzy outranks semantic.
@@ -37,11 +38,15 @@ SCORES = {"exact": 1.0, "no diacritics": 0.95, "inflected": 0.9, "part of term":
 
 
 # ---------------------------------------------------------------- normalisation
+_QUOTE_RUN = re.compile("[" + re.escape(QUOTES) + "]")
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def normalize(text: str) -> str:
     """NFC, casefolded, quotes and outer punctuation stripped, whitespace collapsed."""
     text = unicodedata.normalize("NFC", text or "").replace("\u00a0", " ").casefold()
-    text = re.sub("[" + re.escape(QUOTES) + "]", " ", text)
-    return re.sub(r"\s+", " ", text).strip(_EDGE).strip()
+    text = _QUOTE_RUN.sub(" ", text)
+    return _SPACE_RUN.sub(" ", text).strip(_EDGE).strip()
 
 
 def fold(text: str) -> str:
@@ -222,6 +227,14 @@ def _harvest_forms(lang: str, words: Iterable[str]) -> dict[str, str]:
         pairs = ((k, v) for k, v in dictionary.items() if v.casefold() in lemmas)
     for form, lemma in pairs:
         table.setdefault(fold(form.casefold()), fold(lemma.casefold()))
+    if len(own) > LARGE_VOCABULARY:
+        # A large termbase's build holds its workbook and index already: one dictionary
+        # (up to 100 MB) at a time keeps the peak down; small builds keep them for the next.
+        forget = getattr(
+            getattr(DEFAULT_DICTIONARY_FACTORY, "_get_dictionary", None), "cache_clear", None
+        )
+        if forget is not None:
+            forget()
     return {k: v for k, v in table.items() if k != v}
 
 
@@ -277,35 +290,41 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
     for concept in index.concepts:
         concept["terms"].sort(key=lambda t: (t[0], STATUS_RANK.get(t[2], 9), normalize(t[1])))
 
+    # Each entry is normalised once; a word's folded form is computed once per build.
+    index.entry_norm = [normalize(text) for _, _, text, _, _ in index.entries]
+    words = [_TOKEN.findall(norm) for norm in index.entry_norm]  # = tokens(text)
     words_by_lang: dict[str, set[str]] = {}
-    for _, lang, text, _, _ in index.entries:
-        words_by_lang.setdefault(lang, set()).update(tokens(text))
-    for lang, words in sorted(words_by_lang.items()):
+    for (_, lang, _, _, _), found in zip(index.entries, words, strict=True):
+        words_by_lang.setdefault(lang, set()).update(found)
+    for lang, found in sorted(words_by_lang.items()):
         if lang != SOURCE_LANG:  # simplemma has no Vietnamese, whose words do not inflect anyway
-            index.forms[lang] = _harvest_forms(lang, sorted(words))
+            index.forms[lang] = _harvest_forms(lang, sorted(found))
 
+    folded_word = {w: fold(w) for found in words_by_lang.values() for w in found}
     fuzzy: dict[str, list[int]] = {}
-    uses: dict[str, set[tuple[int, int]]] = {}
-    for i, (_, lang, text, _, _) in enumerate(index.entries):
-        norm = normalize(text)
+    uses: dict[str, list[tuple[int, int]]] = {}
+    for i, ((_, lang, _, _, _), norm) in enumerate(
+        zip(index.entries, index.entry_norm, strict=True)
+    ):
         folded = fold(norm)
-        toks = tuple(fold(t) for t in tokens(text))
+        toks = tuple(folded_word[t] for t in words[i])
         table = index.forms.get(lang, {})
         lemmas = tuple(table.get(t, t) for t in toks)
-        index.entry_norm.append(norm)
         index.entry_fold.append(folded)
         index.entry_tokens.append(toks)
         index.entry_lemmas.append(lemmas)
         index.by_norm.setdefault(norm, []).append(i)
         index.by_fold.setdefault(folded, []).append(i)
+        # (entry, position) pairs arrive in ascending order, so each list is sorted and unique.
         for k, (tok, lemma) in enumerate(zip(toks, lemmas, strict=True)):
-            uses.setdefault(tok, set()).add((i, k))
-            uses.setdefault(lemma, set()).add((i, k))
+            uses.setdefault(tok, []).append((i, k))
+            if lemma != tok:
+                uses.setdefault(lemma, []).append((i, k))
         fuzzy.setdefault(folded, []).append(i)
     index.fuzzy_keys = list(fuzzy)
     index.fuzzy_entries = list(fuzzy.values())
     index.vocab = sorted(uses)
-    index.vocab_uses = [tuple(sorted(uses[t])) for t in index.vocab]
+    index.vocab_uses = [tuple(uses[t]) for t in index.vocab]
     return index
 
 

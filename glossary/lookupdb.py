@@ -19,6 +19,7 @@ import os
 import sqlite3
 from array import array
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 
 from glossary.lookup import INDEX_VERSION, LookupIndex, stem_prefix, tokens_match
@@ -85,7 +86,7 @@ def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
         db.executemany(
             "INSERT INTO vocab VALUES (?, ?)",
             (
-                (token, array("I", [n for use in uses for n in use]).tobytes())
+                (token, array("I", chain.from_iterable(uses)).tobytes())
                 for token, uses in zip(index.vocab, index.vocab_uses, strict=True)
             ),
         )
