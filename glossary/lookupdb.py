@@ -51,6 +51,7 @@ CREATE TABLE vocab (token TEXT PRIMARY KEY, uses BLOB) WITHOUT ROWID;
 CREATE TABLE forms (form TEXT, lang TEXT, lemma TEXT, PRIMARY KEY (form, lang)) WITHOUT ROWID;
 CREATE TABLE spellings (id INTEGER PRIMARY KEY, key TEXT, entries TEXT);
 CREATE TABLE grams (gram TEXT PRIMARY KEY, keys BLOB) WITHOUT ROWID;
+CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID;
 """
 
 
@@ -115,6 +116,10 @@ def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
             "INSERT INTO grams VALUES (?, ?)", ((g, a.tobytes()) for g, a in postings.items())
         )
         del postings
+        lengths = array("H", (min(len(key), 65535) for key in index.fuzzy_keys))
+        db.execute("INSERT INTO blobs VALUES ('lengths', ?)", (lengths.tobytes(),))
+        # All spellings in one value, read at once by a typo search (normalised: no newlines).
+        db.execute("INSERT INTO blobs VALUES ('keys', ?)", ("\n".join(index.fuzzy_keys).encode(),))
         db.executescript(
             "CREATE INDEX entries_norm ON entries (norm); CREATE INDEX entries_fold ON entries (fold);"
         )
@@ -220,14 +225,24 @@ class _Concepts:
         self._owner = owner
         self._cache: dict[int, dict] = {}
 
+    def prefetch(self, concepts: Iterable[int]) -> None:
+        """Read these concepts in one query."""
+        missing = [at for at in concepts if at not in self._cache]
+        if not missing:
+            return
+        for at, data in self._owner.db.execute(
+            "SELECT id, data FROM concepts WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(missing),),
+        ):
+            concept = json.loads(data)
+            concept["terms"] = [tuple(t) for t in concept["terms"]]
+            self._cache[at] = concept
+
     def __getitem__(self, at: int) -> dict:
         if at not in self._cache:
-            row = self._owner.db.execute("SELECT data FROM concepts WHERE id = ?", (at,)).fetchone()
-            if row is None:
+            self.prefetch([at])
+            if at not in self._cache:
                 raise IndexError(at)
-            data = json.loads(row[0])
-            data["terms"] = [tuple(t) for t in data["terms"]]
-            self._cache[at] = data
         return self._cache[at]
 
     def __len__(self) -> int:
@@ -245,6 +260,8 @@ class StoredIndex:
         self.entry_count = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
         self._rows: dict[int, tuple] = {}  # entry -> (entry tuple, tokens, lemmas, term)
         self._lemmas: dict[str, set[str]] = {}
+        self._lengths = None  # the spellings and their lengths, read at the first typo search
+        self._keys: list[str] | None = None
         self.entries = _Rows(self, 0)
         self.entry_tokens = _Rows(self, 1)
         self.entry_lemmas = _Rows(self, 2)
@@ -268,6 +285,7 @@ class StoredIndex:
                 toks = tuple(row[6].split(_SEP)) if row[6] else ()
                 lemmas = tuple(row[7].split(_SEP)) if row[7] else ()
                 self._rows[row[0]] = (tuple(row[1:6]), toks, lemmas, row[8])
+        self.concepts.prefetch({self._rows[e][0][0] for e in missing if e in self._rows})
 
     def _row(self, entry: int) -> tuple:
         if entry not in self._rows:
@@ -319,37 +337,37 @@ class StoredIndex:
 
         m = len(folded)
         grams = sorted(set(bigrams(folded)))
-        shortest, longest = -(-2 * m // 3), (3 * m) // 2
-        total = int(
-            self.db.execute("SELECT value FROM meta WHERE name = 'spellings'").fetchone()[0]
-        )
+        if self._lengths is None:
+            row = self.db.execute("SELECT data FROM blobs WHERE name = 'lengths'").fetchone()
+            self._lengths = np.frombuffer(row[0], dtype=np.uint16).astype(np.int64)
+        lengths = self._lengths
         marks = ",".join("?" * len(grams))
         blobs = [
             r[0] for r in self.db.execute(f"SELECT keys FROM grams WHERE gram IN ({marks})", grams)
         ]
-        counts = np.bincount(np.frombuffer(b"".join(blobs), dtype=np.uint32), minlength=total)
-        if min_shared(m, shortest) < 1:  # too short for the bigram bound: every spelling
-            hopeful = list(range(total))
-        else:
-            hopeful = np.flatnonzero(counts >= min_shared(m, shortest)).tolist()
-        keys: list[str] = []
-        entries: list[list[int]] = []
-        for start in range(0, len(hopeful), _CHUNK):
-            ids = hopeful[start : start + _CHUNK]
-            rows = self.db.execute(
-                f"SELECT id, key, entries FROM spellings WHERE id IN ({','.join('?' * len(ids))})"
-                " ORDER BY id",
-                ids,
-            )
-            for k, key, found in rows:
-                if shortest <= len(key) <= longest and counts[k] >= min_shared(m, len(key)):
-                    # (a key too short for the bound passes: min_shared is then below 1)
-                    keys.append(key)
-                    entries.append([int(e) for e in found.split(",")])
-        best = process.extract(
-            folded, keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit
+        shared = np.bincount(
+            np.frombuffer(b"".join(blobs), dtype=np.uint32), minlength=len(lengths)
         )
-        return [(score, entries[k]) for _, score, k in best]
+        # The bound of the module docstring, for every spelling at once.
+        hopeful = np.flatnonzero(
+            (3 * lengths >= 2 * m) & (2 * lengths <= 3 * m) & (shared >= (m + lengths + 4) // 5 - 1)
+        )
+        if self._keys is None:
+            row = self.db.execute("SELECT data FROM blobs WHERE name = 'keys'").fetchone()
+            self._keys = row[0].decode().split("\n") if row[0] else []
+        ids = hopeful.tolist()
+        best = process.extract(
+            folded, [self._keys[k] for k in ids], scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
+            limit=limit,
+        )  # fmt: skip
+        chosen = [ids[k] for _, _, k in best]
+        entries = dict(
+            self.db.execute(
+                "SELECT id, entries FROM spellings WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(chosen),),
+            )
+        )
+        return [(score, [int(e) for e in entries[ids[k]].split(",")]) for _, score, k in best]
 
     def close(self) -> None:
         """Close the file (the index answers nothing afterwards)."""
