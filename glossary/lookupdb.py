@@ -18,7 +18,7 @@ import json
 import os
 import sqlite3
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain
 from pathlib import Path
 
@@ -45,7 +45,7 @@ CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE concepts (id INTEGER PRIMARY KEY, data TEXT);
 CREATE TABLE entries (
     id INTEGER PRIMARY KEY, concept INTEGER, lang TEXT, text TEXT, status TEXT, role TEXT,
-    term INTEGER, norm TEXT, fold TEXT, tokens TEXT, lemmas TEXT
+    term INTEGER, norm TEXT, fold TEXT, tokens TEXT, lemmas TEXT, concept_status TEXT
 );
 CREATE TABLE vocab (token TEXT PRIMARY KEY, uses BLOB) WITHOUT ROWID;
 CREATE TABLE forms (form TEXT, lang TEXT, lemma TEXT, PRIMARY KEY (form, lang)) WITHOUT ROWID;
@@ -69,9 +69,18 @@ def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
             ((i, json.dumps(c, ensure_ascii=False)) for i, c in enumerate(index.concepts)),
         )
         db.executemany(
-            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (i, *entry, index.term_entry.get(i), norm, folded, _SEP.join(toks), _SEP.join(lem))
+                (
+                    i,
+                    *entry,
+                    index.term_entry.get(i),
+                    norm,
+                    folded,
+                    _SEP.join(toks),
+                    _SEP.join(lem),
+                    index.concepts[entry[0]]["status"],
+                )
                 for i, (entry, norm, folded, toks, lem) in enumerate(
                     zip(
                         index.entries,
@@ -218,12 +227,31 @@ class _TermOf:
         return default if term is None else term
 
 
+class _Concept(Mapping):
+    """A concept whose status is known and whose other fields are read when first asked for."""
+
+    def __init__(self, concepts: _Concepts, at: int):
+        self._concepts, self._at = concepts, at
+
+    def __getitem__(self, name: str):
+        if name == "status":
+            return self._concepts.status[self._at]
+        return self._concepts.full(self._at)[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._concepts.full(self._at))
+
+    def __len__(self) -> int:
+        return len(self._concepts.full(self._at))
+
+
 class _Concepts:
     """The stored concepts, indexed like the in-memory index's list of dicts."""
 
     def __init__(self, owner: StoredIndex):
         self._owner = owner
         self._cache: dict[int, dict] = {}
+        self.status: dict[int, str] = {}  # known from the entries read; enough to filter by
 
     def prefetch(self, concepts: Iterable[int]) -> None:
         """Read these concepts in one query."""
@@ -238,12 +266,20 @@ class _Concepts:
             concept["terms"] = [tuple(t) for t in concept["terms"]]
             self._cache[at] = concept
 
-    def __getitem__(self, at: int) -> dict:
+    def full(self, at: int) -> dict:
+        """Everything of a concept, its terms included."""
         if at not in self._cache:
             self.prefetch([at])
             if at not in self._cache:
                 raise IndexError(at)
         return self._cache[at]
+
+    def __getitem__(self, at: int) -> Mapping:
+        if at in self._cache:
+            return self._cache[at]
+        if at in self.status:
+            return _Concept(self, at)
+        return self.full(at)
 
     def __len__(self) -> int:
         return self._owner.db.execute("SELECT count(*) FROM concepts").fetchone()[0]
@@ -278,14 +314,14 @@ class StoredIndex:
             ids = missing[start : start + _CHUNK]
             marks = ",".join("?" * len(ids))
             for row in self.db.execute(
-                "SELECT id, concept, lang, text, status, role, tokens, lemmas, term "
+                "SELECT id, concept, lang, text, status, role, tokens, lemmas, term, concept_status "
                 f"FROM entries WHERE id IN ({marks})",
                 ids,
             ):
                 toks = tuple(row[6].split(_SEP)) if row[6] else ()
                 lemmas = tuple(row[7].split(_SEP)) if row[7] else ()
                 self._rows[row[0]] = (tuple(row[1:6]), toks, lemmas, row[8])
-        self.concepts.prefetch({self._rows[e][0][0] for e in missing if e in self._rows})
+                self.concepts.status.setdefault(row[1], row[9])
 
     def _row(self, entry: int) -> tuple:
         if entry not in self._rows:
