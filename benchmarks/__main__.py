@@ -1,4 +1,4 @@
-"""`python -m benchmarks all|quality|speed|scale|lookup|store|page|calibrate|errors|review_gain|long_line|report`.
+"""`python -m benchmarks all|quality|speed|scale|termbase|lookup|store|page|calibrate|errors|review_gain|long_line|report`.
 
 Each benchmark writes benchmarks/results/<name>.json; every command then renders
 docs/benchmarks.md from all the result files there.
@@ -43,7 +43,7 @@ def run(name: str) -> None:
         scale.main(budget=TARGET_SECONDS / 2)
     elif name in ("lookup", "store", "page"):
         run_script(name)
-    elif name in ("calibrate", "errors", "review_gain", "long_line"):
+    elif name in ("calibrate", "errors", "review_gain", "long_line", "termbase"):
         import importlib
 
         importlib.import_module(f"benchmarks.{name}").main(sys.argv[2:])
@@ -273,6 +273,81 @@ def scale_section(sc: dict) -> list[str]:
     if sc.get("skipped") or sc.get("notes"):
         out.append("")
     return out
+
+
+def termbase_section(tb: dict) -> list[str]:
+    """Scale -> termbases: import, validate and lookup of synthetic TBX termbases."""
+    t = tb["targets"]
+    out = ["### Termbases of real size", ""]
+    out += [
+        "From `benchmarks/termbase.py` (`python -m benchmarks termbase`): a synthetic TBX-Basic "
+        "v3 file as another tool writes it (no glossary data), each concept a Vietnamese "
+        "source term and one term in each of nb, nl, sv and fr; every command is its own "
+        "process, timed from start to exit, with its peak RSS. *first lookup* builds and "
+        "stores the index (empty cache); *later lookup* is the median of 10 processes with "
+        "other queries; p50/p99 are 980 queries (`lookup_bench.queries`) in one process "
+        "against the stored index. Load average after the run: "
+        f"{tb['machine'].get('load_average_after', '?')} on {tb['machine'].get('cores', '?')} "
+        "shared cores.",
+        "",
+    ]
+    rows = []
+    for size in sorted(tb["sizes"].values(), key=lambda e: e["terms"]):
+
+        def cell(key: str, field: str = "seconds", e=size) -> str:
+            part = e.get(key)
+            if part is None:
+                return "–"
+            if "error" in part:
+                return f"failed: {part['error'][:120]}"
+            return _f(part.get(field), 0 if field == "peak_rss_mb" else 2)
+
+        later = size.get("later_lookup", {})
+        rows.append(
+            [
+                f"{size['terms']:,} terms ({size['concepts']:,} concepts, {size['tbx_mb']} MB)",
+                size["plain_lxml_parse_s"],
+                f"{cell('import')} ({cell('import', 'peak_rss_mb')} MB)",
+                f"{cell('validate')} ({cell('validate', 'peak_rss_mb')} MB)",
+                _f(size.get("validate", {}).get("raw_read_fraction")),
+                f"{cell('first_lookup')} ({cell('first_lookup', 'peak_rss_mb')} MB)",
+                f"{_f(later.get('start_median_s'))} ({_f(later.get('peak_rss_mb'), 0)} MB)",
+                _f(later.get("p50_ms")),
+                _f(later.get("p99_ms")),
+                _f(size.get("index_mb"), 1),
+                _f(size.get("workbook_mb"), 1),
+            ]
+        )
+    out += _table(
+        [
+            "termbase",
+            "plain lxml parse s",
+            f"import s (peak MB); aim <= {t['import_s']:g}",
+            f"validate s (MB); aim <= {t['validate_s']:g}",
+            "validate: raw read share",
+            f"first lookup s (MB); aim <= {t['first_lookup_s']:g}",
+            f"later lookup start s (MB); aim <= {t['later_lookup_start_s']:g}",
+            "p50 ms",
+            f"p99 ms; aim <= {t['lookup_p99_ms']:g}",
+            "index MB",
+            "workbook MB",
+        ],
+        rows,
+    )
+    sizes = [e for e in tb["sizes"].values() if e.get("index_mb")]
+    if sizes:
+        growth = ", ".join(
+            f"{e['index_mb'] * 1e6 / e['terms']:.0f} bytes per term at {e['terms']:,}"
+            for e in sorted(sizes, key=lambda e: e["terms"])
+        )
+        out += [
+            "The lookup index (`glossary/lookupdb.py`, SQLite beside the workbook's cache) grows "
+            f"linearly with the termbase: {growth}. Opening it reads a few pages whatever its "
+            "size; a query reads the entries, words and bigram postings it touches.",
+            "",
+        ]
+    out += [f"- {note}" for note in tb.get("notes", [])]
+    return out + ([""] if tb.get("notes") else [])
 
 
 def lookup_section(lk: dict) -> list[str]:
@@ -567,7 +642,7 @@ def render() -> str:
     """docs/benchmarks.md from whatever result files exist."""
     names = (
         "calibrate", "quality", "speed", "scale", "lookup", "store", "page", "long_line",
-        "model_calibration",
+        "model_calibration", "termbase",
     )  # fmt: skip
     results = {n: read_result(n) for n in names}
     first = next((r for r in (results["speed"], results["quality"], results["scale"]) if r), {})
@@ -604,16 +679,19 @@ def render() -> str:
             lines += section(results[name])
         else:
             lines += [f"## {name.title()}", "", "Not run yet.", ""]
+        if name == "scale" and results["termbase"]:
+            lines += termbase_section(results["termbase"])
     return "\n".join(lines).rstrip() + "\n"
 
 
 def main(argv: list[str]) -> None:
     names = ("scale", "quality", "speed", "lookup", "store", "page")
     what = argv[0] if argv else "all"
-    if what not in (*names, "all", "report", "calibrate", "errors", "review_gain", "long_line"):
+    extra = ("calibrate", "errors", "review_gain", "long_line", "termbase")
+    if what not in (*names, "all", "report", *extra):
         sys.exit(
             f"usage: python -m benchmarks [all|{'|'.join(names)}|calibrate [--write]|errors|"
-            "review_gain|long_line [MB]|report]"
+            "review_gain|long_line [MB]|termbase [TERMS...]|report]"
         )
     for name in names if what == "all" else (() if what == "report" else (what,)):
         run(name)

@@ -698,8 +698,12 @@ def model_path_command(name: str | None = MODEL_NAME_ARGUMENT) -> None:
 def calibrate_command(
     glossary: Path = GLOSSARY_OPTION,
     model: str | None = typer.Option(
-        None, "--model", "-m", help="The model whose confidence to calibrate; default: the "
-        "one the workbook's About sheet names, else the current model.", envvar="GLOSSARY_MODEL",
+        None,
+        "--model",
+        "-m",
+        help="The model whose confidence to calibrate; default: the "
+        "one the workbook's About sheet names, else the current model.",
+        envvar="GLOSSARY_MODEL",
     ),  # fmt: skip
     min_decisions: int = typer.Option(
         50, "--min-decisions", help="Reviewed rows needed (preferred, admitted, rejected)."

@@ -115,7 +115,8 @@ def _merge_terms(existing: Glossary, base: Termbase, rename: dict[str, str], con
     for t in base.glossary.terms:
         given = base.term_fields.get((t.concept_id, t.lang, t.term), frozenset())
         origin = (t.concept_id, t.lang, t.term)
-        t = replace(t, concept_id=rename.get(t.concept_id, t.concept_id))
+        if t.concept_id in rename:
+            t = replace(t, concept_id=rename[t.concept_id])
         key = store.term_key(t.concept_id, t.lang, t.term)
         if key not in at:
             at[key] = len(terms)

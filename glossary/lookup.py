@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import pickle
 import re
+import sqlite3
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
@@ -21,7 +21,7 @@ from pathlib import Path
 from glossary.errors import StoreError, UsageError
 from glossary.models import KNOWN_LANGS, SOURCE_LANG, Glossary
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4  # 4: stored as SQLite (glossary.lookupdb), no longer a pickle
 QUOTES = "«»“”„\"'’‘‚‹›"
 _EDGE = QUOTES + " .,;:!?()[]{}…–—-/"
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -30,6 +30,7 @@ _FOLD = str.maketrans({"đ": "d", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss",
 
 STATUS_RANK = {"preferred": 0, "admitted": 1, "proposed": 2, "deprecated": 3, "rejected": 4}
 CONCEPT_RANK = {"approved": 0, "proposed": 1, "rejected": 2}
+LARGE_VOCABULARY = 20_000  # distinct words of one language; see _harvest_forms
 MAX_SUFFIX = 5  # an inflectional ending longer than this is more likely another word or compound
 
 # Scores per kind of match; every literal kind outranks fuzzy, and fuzzy outranks semantic.
@@ -37,11 +38,15 @@ SCORES = {"exact": 1.0, "no diacritics": 0.95, "inflected": 0.9, "part of term":
 
 
 # ---------------------------------------------------------------- normalisation
+_QUOTE_RUN = re.compile("[" + re.escape(QUOTES) + "]")
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def normalize(text: str) -> str:
     """NFC, casefolded, quotes and outer punctuation stripped, whitespace collapsed."""
     text = unicodedata.normalize("NFC", text or "").replace("\u00a0", " ").casefold()
-    text = re.sub("[" + re.escape(QUOTES) + "]", " ", text)
-    return re.sub(r"\s+", " ", text).strip(_EDGE).strip()
+    text = _QUOTE_RUN.sub(" ", text)
+    return _SPACE_RUN.sub(" ", text).strip(_EDGE).strip()
 
 
 def fold(text: str) -> str:
@@ -176,6 +181,15 @@ class LookupIndex:
                 found.add(lemma)
         return found
 
+    def similar(self, folded: str, limit: int = 25) -> list[tuple[float, list[int]]]:
+        """(rapidfuzz ratio, entries) of the spellings at least 80 similar to folded, best first."""
+        from rapidfuzz import fuzz, process
+
+        found = process.extract(
+            folded, self.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=80, limit=limit
+        )
+        return [(score, self.fuzzy_entries[k]) for _, score, k in found]
+
 
 def _gloss_variants(gloss: str) -> list[str]:
     """The English gloss, without its parenthetical hints, and each '/'-separated alternative."""
@@ -213,6 +227,14 @@ def _harvest_forms(lang: str, words: Iterable[str]) -> dict[str, str]:
         pairs = ((k, v) for k, v in dictionary.items() if v.casefold() in lemmas)
     for form, lemma in pairs:
         table.setdefault(fold(form.casefold()), fold(lemma.casefold()))
+    if len(own) > LARGE_VOCABULARY:
+        # A large termbase's build holds its workbook and index already: one dictionary
+        # (up to 100 MB) at a time keeps the peak down; small builds keep them for the next.
+        forget = getattr(
+            getattr(DEFAULT_DICTIONARY_FACTORY, "_get_dictionary", None), "cache_clear", None
+        )
+        if forget is not None:
+            forget()
     return {k: v for k, v in table.items() if k != v}
 
 
@@ -268,35 +290,41 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
     for concept in index.concepts:
         concept["terms"].sort(key=lambda t: (t[0], STATUS_RANK.get(t[2], 9), normalize(t[1])))
 
+    # Each entry is normalised once; a word's folded form is computed once per build.
+    index.entry_norm = [normalize(text) for _, _, text, _, _ in index.entries]
+    words = [_TOKEN.findall(norm) for norm in index.entry_norm]  # = tokens(text)
     words_by_lang: dict[str, set[str]] = {}
-    for _, lang, text, _, _ in index.entries:
-        words_by_lang.setdefault(lang, set()).update(tokens(text))
-    for lang, words in sorted(words_by_lang.items()):
+    for (_, lang, _, _, _), found in zip(index.entries, words, strict=True):
+        words_by_lang.setdefault(lang, set()).update(found)
+    for lang, found in sorted(words_by_lang.items()):
         if lang != SOURCE_LANG:  # simplemma has no Vietnamese, whose words do not inflect anyway
-            index.forms[lang] = _harvest_forms(lang, sorted(words))
+            index.forms[lang] = _harvest_forms(lang, sorted(found))
 
+    folded_word = {w: fold(w) for found in words_by_lang.values() for w in found}
     fuzzy: dict[str, list[int]] = {}
-    uses: dict[str, set[tuple[int, int]]] = {}
-    for i, (_, lang, text, _, _) in enumerate(index.entries):
-        norm = normalize(text)
+    uses: dict[str, list[tuple[int, int]]] = {}
+    for i, ((_, lang, _, _, _), norm) in enumerate(
+        zip(index.entries, index.entry_norm, strict=True)
+    ):
         folded = fold(norm)
-        toks = tuple(fold(t) for t in tokens(text))
+        toks = tuple(folded_word[t] for t in words[i])
         table = index.forms.get(lang, {})
         lemmas = tuple(table.get(t, t) for t in toks)
-        index.entry_norm.append(norm)
         index.entry_fold.append(folded)
         index.entry_tokens.append(toks)
         index.entry_lemmas.append(lemmas)
         index.by_norm.setdefault(norm, []).append(i)
         index.by_fold.setdefault(folded, []).append(i)
+        # (entry, position) pairs arrive in ascending order, so each list is sorted and unique.
         for k, (tok, lemma) in enumerate(zip(toks, lemmas, strict=True)):
-            uses.setdefault(tok, set()).add((i, k))
-            uses.setdefault(lemma, set()).add((i, k))
+            uses.setdefault(tok, []).append((i, k))
+            if lemma != tok:
+                uses.setdefault(lemma, []).append((i, k))
         fuzzy.setdefault(folded, []).append(i)
     index.fuzzy_keys = list(fuzzy)
     index.fuzzy_entries = list(fuzzy.values())
     index.vocab = sorted(uses)
-    index.vocab_uses = [tuple(sorted(uses[t])) for t in index.vocab]
+    index.vocab_uses = [tuple(uses[t]) for t in index.vocab]
     return index
 
 
@@ -398,12 +426,8 @@ def lookup(
                 offer(i, SCORES["part of term"] + 0.1 * len(q_toks) / n, "part of term")
     # Typo scores stay below 0.6, so they cannot enter a top list already full of better hits.
     if fuzzy and len(folded) >= 4 and sum(v[0] > 0.6 for v in best.values()) < limit:
-        from rapidfuzz import fuzz, process
-
-        for _, score, k in process.extract(
-            folded, index.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=80, limit=25
-        ):
-            for i in index.fuzzy_entries[k]:
+        for score, entries in index.similar(folded, limit=25):
+            for i in entries:
                 if visible(i):
                     offer(i, 0.4 + 0.2 * (score - 80) / 20, "similar spelling")
     if semantic is not None:
@@ -498,36 +522,56 @@ def _fingerprint(workbook: Path) -> str:
     return digest.hexdigest()[:20]
 
 
-def load_index(workbook: Path | str, rebuild: bool = False) -> LookupIndex:
-    """The index of a workbook: cached while the workbook is unchanged, else built and cached."""
+def _stat_key(workbook: Path) -> str:
+    """Size and modification time: unchanged, the workbook need not be read to trust the index."""
+    stat = workbook.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def index_path(workbook: Path) -> Path:
+    """The stored index of a workbook: one file per workbook, in cache_dir_for(workbook)."""
+    stem = re.sub(r"[^\w.-]", "_", workbook.stem)
+    where = hashlib.sha256(str(workbook.resolve()).encode()).hexdigest()[:8]
+    return cache_dir_for(workbook) / f"lookup-{stem}-{where}.sqlite"
+
+
+def load_index(workbook: Path | str, rebuild: bool = False):
+    """The index of a workbook: its stored index while the workbook's content is unchanged
+    (a LookupIndex-like glossary.lookupdb.StoredIndex), else built, stored and returned."""
+    from glossary import lookupdb
+
     workbook = Path(workbook)
     if not workbook.is_file():
         raise StoreError(
             f"glossary not found: {workbook} (pass --glossary FILE or set GLOSSARY_FILE)"
         )
-    stem = re.sub(r"[^\w.-]", "_", workbook.stem)
-    folder = cache_dir_for(workbook)
-    path = folder / f"lookup-{stem}-{_fingerprint(workbook)}.pickle"
-    if not rebuild and path.is_file():
-        try:
-            with path.open("rb") as fh:
-                index = pickle.load(fh)
-            if isinstance(index, LookupIndex) and index.version == INDEX_VERSION:
-                return index
-        except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never trusted
-            pass
+    path = index_path(workbook)
+    stat = _stat_key(workbook)
+    meta = None if rebuild else lookupdb.read_meta(path)
+    if meta is not None and meta.get("version") == str(INDEX_VERSION):
+        if meta.get("workbook_stat") == stat:
+            return lookupdb.StoredIndex(path)
+        # Touched or copied but maybe the same content: the fingerprint decides.
+        if meta.get("workbook_sha256") == _fingerprint(workbook):
+            lookupdb.update_meta(path, {"workbook_stat": stat})
+            return lookupdb.StoredIndex(path)
     from glossary import store
 
+    fingerprint = _fingerprint(workbook)  # before reading, so a change meanwhile rebuilds later
     index = build_index(store.load(workbook))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob(f"lookup-{stem}-*.pickle"):
-            old.unlink(missing_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with tmp.open("wb") as fh:
-            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:  # a read-only folder only costs speed
+        lookupdb.write(
+            index,
+            path,
+            {
+                "workbook": str(workbook.resolve()),
+                "workbook_stat": stat,
+                "workbook_sha256": fingerprint,
+            },
+        )
+        for old in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.pickle"):
+            old.unlink(missing_ok=True)  # the index format before version 4
+    except (OSError, sqlite3.Error):  # a read-only folder only costs speed
         pass
     return index
 

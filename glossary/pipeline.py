@@ -151,8 +151,9 @@ def run_align(
         ]  # fmt: skip
     proposal.about = {
         # names, not paths: the workbook is shared, the maker's disk layout is not
-        "corpus": ", ".join(str(p) if not Path(p).is_absolute() else Path(p).name
-                            for p in corpus_paths),  # fmt: skip
+        "corpus": ", ".join(
+            str(p) if not Path(p).is_absolute() else Path(p).name for p in corpus_paths
+        ),  # fmt: skip
         "documents": str(len(corpus.documents)),
         "model": embedder.model_label,
         "model_fingerprint": embedder.fingerprint,

@@ -63,7 +63,7 @@ def parse_langs(value: str | Iterable[str] | None, what: str = "languages") -> l
 # Marks that open a quotation, each with the marks that may close it (Czech „…“, French «…»,
 # Swedish ”…”, English “…”, straight "…").
 QUOTE_CLOSERS = {"«": "»", "“": "”", "„": "“”", "‹": "›", "‚": "‘’", '"': '"'}
-QUOTE_MARKS = "«»“”„\"‹›‚"  # quotation marks that are never part of a word
+QUOTE_MARKS = '«»“”„"‹›‚'  # quotation marks that are never part of a word
 APOSTROPHES = "'’‘"  # also quote marks, but inside words too (l'État, Party's)
 ALL_QUOTES = QUOTE_MARKS + APOSTROPHES
 

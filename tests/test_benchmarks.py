@@ -139,3 +139,29 @@ def test_interrupted_run_resumes_instead_of_starting_over(tmp_path, seeds_dir):
     # The second run encodes only what the killed one had not committed.
     assert 0 < second["encoded_texts"] <= first["total"] - first["killed_at"]
     assert second["candidates"] > 0 and (cache / "terms.xlsx").exists()
+
+
+def test_termbase_benchmark_tbx_imports_as_four_terms_per_concept(tmp_path):
+    from benchmarks.__main__ import termbase_section
+    from benchmarks.termbase import write_tbx
+    from glossary.importer import read_file
+
+    tbx = tmp_path / "t.tbx"
+    write_tbx(tbx, 5)
+    g = read_file(tbx).glossary
+    assert len(g.concepts) == 5 and len(g.terms) == 20
+    assert all(c.vi for c in g.concepts)
+    size = {"terms": 20, "concepts": 5, "tbx_mb": 0.0, "plain_lxml_parse_s": 0.0}
+    size["import"] = {"error": "exit 2: too big"}
+    lines = termbase_section({"targets": TARGETS_FOR_TEST, "machine": {}, "sizes": {"20": size}})
+    assert any("failed: exit 2: too big" in line for line in lines)
+
+
+TARGETS_FOR_TEST = {
+    "import_s": 10,
+    "validate_s": 2,
+    "first_lookup_s": 5,
+    "later_lookup_start_s": 0.5,
+    "lookup_p99_ms": 5,
+    "peak_rss_mb": 500,
+}

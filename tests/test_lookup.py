@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from glossary import lookup as lk
+from glossary import lookupdb
 from glossary.errors import StoreError, UsageError
 from glossary.models import ConceptEntry, ContextEntry, Glossary, TermEntry
 
@@ -148,10 +149,11 @@ def test_token_matching_is_symmetric_and_reflexive(word):
 def test_index_cache_is_reused_and_rebuilt_when_workbook_changes(workbook, tmp_path, monkeypatch):
     monkeypatch.setenv("GLOSSARY_CACHE", str(tmp_path / "cache"))
     first = lk.load_index(workbook)
-    cached = list((tmp_path / "cache").glob("lookup-terms-*.pickle"))
+    cached = list((tmp_path / "cache").glob("lookup-terms-*.sqlite"))
     assert len(cached) == 1
     again = lk.load_index(workbook)
-    assert again.entry_norm == first.entry_norm
+    assert isinstance(again, lookupdb.StoredIndex)
+    assert [again.entries[i] for i in range(len(first.entries))] == first.entries
     copy = tmp_path / "terms.xlsx"
     from glossary import store
 

@@ -108,7 +108,9 @@ def prepare(
     # Asymmetric retrieval prompts where the model defines them (EmbeddingGemma): on the dev
     # seeds they raised keyed F1 from 0.63 to 0.64 and Vietnamese-only F1 from 0.33 to 0.41.
     terms = _encode_lookup(embedder, texts, TERM_TASK, progress)
-    query_lookup = _encode_lookup(embedder, [t for c in concepts for t in query_texts(c)], QUERY_TASK, None)
+    query_lookup = _encode_lookup(
+        embedder, [t for c in concepts for t in query_texts(c)], QUERY_TASK, None
+    )
     vectors = {lang: _stack(terms, [c.form for c in cands]) for lang, cands in by_lang.items()}
     queries = (
         encode_queries(concepts, lambda items: _stack(query_lookup, items), settings)
@@ -223,9 +225,7 @@ def build_glossary(
 ) -> Glossary:
     """The proposal as a Glossary: concepts, one proposed term row each, and their contexts."""
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    source = (
-        f"glossary align ({model_name})" if model_name else "glossary align"
-    )
+    source = f"glossary align ({model_name})" if model_name else "glossary align"
     terms, contexts = [], []
     for p in sorted(proposals, key=lambda p: (p.concept_id, p.lang, -p.confidence, p.term)):
         cand = p.candidate
@@ -248,6 +248,8 @@ def build_glossary(
         )
         for ctx in cand.contexts:
             contexts.append(
-                ContextEntry(p.concept_id, p.lang, p.term, Path(ctx.doc).name, ctx.start, ctx.sentence)
+                ContextEntry(
+                    p.concept_id, p.lang, p.term, Path(ctx.doc).name, ctx.start, ctx.sentence
+                )
             )
     return Glossary(concepts=list(concepts) + list(new_concepts), terms=terms, contexts=contexts)

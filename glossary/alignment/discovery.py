@@ -41,7 +41,9 @@ def discovery_pool(
     cands: Sequence[Candidate], lang: str, taken, settings: AlignSettings
 ) -> list[Candidate]:
     """Candidates of one language that take part in discovery, in their original order."""
-    pool = [c for c in cands if (lang, c.key) not in taken and c.score >= settings.discovery_min_score]
+    pool = [
+        c for c in cands if (lang, c.key) not in taken and c.score >= settings.discovery_min_score
+    ]
     cap = settings.discovery_max_per_lang
     if len(pool) <= cap:
         return pool
@@ -177,7 +179,11 @@ def readable_id(members: Sequence[Candidate], used: set[str]) -> str:
 def kind_of(candidates: Sequence[Candidate]) -> str:
     """The concept kind a group of candidates suggests."""
     kinds = {c.kind for c in candidates}
-    for kind, concept_kind in (("code", "document"), ("slogan", "slogan"), ("name", "organization")):
+    for kind, concept_kind in (
+        ("code", "document"),
+        ("slogan", "slogan"),
+        ("name", "organization"),
+    ):
         if kind in kinds:
             return concept_kind
     return "term"

@@ -12,7 +12,9 @@ from glossary.alignment.settings import AlignSettings
 from glossary.models import Candidate, ConceptEntry
 from glossary.text import QUOTE_MARKS, gloss_variants, strip_accents
 
-CONJUNCTIONS = frozenset({"og", "och", "en", "a", "i", "et", "and", "và", "ou", "eller", "of", "nebo"})
+CONJUNCTIONS = frozenset(
+    {"og", "och", "en", "a", "i", "et", "and", "và", "ou", "eller", "of", "nebo"}
+)
 
 
 def ascii_key(text: str) -> str:

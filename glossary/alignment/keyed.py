@@ -147,6 +147,8 @@ def assign_keyed(
                 "similarity": round(float(sims[lang][i, j]), 4),
             }
             proposals.append(
-                Proposal(concepts[j].concept_id, lang, cands[i], cands[i].term, round(conf, 3), evidence)
+                Proposal(
+                    concepts[j].concept_id, lang, cands[i], cands[i].term, round(conf, 3), evidence
+                )
             )
     return proposals

@@ -236,7 +236,9 @@ def ranked_proposals(
         evidence = {READABLE[name]: round(value, 4) for name, value in feature.items()}
         evidence["similarity"] = round(max(feature["sim_vi"], feature["sim_gloss"]), 4)
         proposals.append(
-            Proposal(concepts[j].concept_id, short.lang, cands[i], cands[i].term, round(p, 3), evidence)
+            Proposal(
+                concepts[j].concept_id, short.lang, cands[i], cands[i].term, round(p, 3), evidence
+            )
         )
     return proposals
 

@@ -96,7 +96,9 @@ class Ranker:
     @classmethod
     def from_dict(cls, data: dict) -> Ranker:
         trees = tuple(Tree(**t) for t in data.get("trees", ()))
-        return cls(tuple(data.get("features", ())), data.get("bias", 0.0), data.get("weights", {}), trees)
+        return cls(
+            tuple(data.get("features", ())), data.get("bias", 0.0), data.get("weights", {}), trees
+        )
 
 
 @dataclass(frozen=True)

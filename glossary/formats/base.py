@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from glossary.models import SEED_LANGS, SOURCE_LANG, ConceptEntry, Glossary, TermEntry
@@ -59,8 +59,9 @@ def given_fields(record: ConceptEntry | TermEntry, defaulted: Iterable[str] = ()
     The key fields (concept_id, lang) and empty values never count.
     """
     skip = {"concept_id", "lang", "row_id", *defaulted}
+    values = vars(record)  # every field of these slot-less dataclasses, read as one dict
     return frozenset(
-        f.name
-        for f in fields(record)
-        if f.name not in skip and getattr(record, f.name) not in ("", None)
+        name
+        for name in record.__dataclass_fields__
+        if name not in skip and values[name] not in ("", None)
     )

@@ -222,20 +222,57 @@ class _Source:
     name: str
     exact: bool  # our own export: text kept as written; other tools wrap long text over lines
     imported_at: str
+    langs: dict[str, str] = field(default_factory=dict)  # xml:lang as written -> our code
 
 
 def _local(node) -> str:
-    from lxml import etree
+    tag = node.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
-    return etree.QName(node).localname if isinstance(node.tag, str) else ""
+
+def _is_comment(node) -> bool:
+    return not isinstance(node.tag, str) and getattr(node.tag, "__name__", "") == "Comment"
+
+
+class _Parts:
+    """An element's children grouped by local name, read once (each helper asks again)."""
+
+    __slots__ = ("node", "by_name", "comments", "_notes")
+
+    def __init__(self, node):
+        self.node = node
+        self.by_name: dict[str, list] = {}
+        self.comments: list[str] = []
+        self._notes: dict[bool, list[str]] = {}
+        for kid in node:
+            tag = kid.tag
+            if isinstance(tag, str):
+                self.by_name.setdefault(tag.rpartition("}")[2], []).append(kid)
+            elif getattr(tag, "__name__", "") == "Comment":
+                self.comments.append(kid.text or "")
+
+    def kids(self, *names: str) -> list:
+        """Children with one of these local names, in document order."""
+        present = [n for n in names if n in self.by_name]
+        if len(present) == 1:
+            return self.by_name[present[0]]
+        return [k for k in self.node if _local(k) in present] if present else []
+
+    def typed(self, name: str, kind: str) -> list:
+        return [k for k in self.by_name.get(name, ()) if k.get("type") == kind]
+
+    def notes(self, exact: bool) -> list[str]:
+        if exact not in self._notes:
+            self._notes[exact] = [_text(n, exact) for n in self.by_name.get("note", ())]
+        return self._notes[exact]
 
 
 def _kids(node, *names: str) -> list:
-    return [k for k in node if _local(k) in names]
+    return _Parts(node).kids(*names)
 
 
 def _typed(node, tag: str, kind: str) -> list:
-    return [k for k in _kids(node, tag) if k.get("type") == kind]
+    return _Parts(node).typed(tag, kind)
 
 
 def _text(node, exact: bool) -> str:
@@ -249,17 +286,13 @@ def _is_meta(text: str) -> bool:
     return text.strip().startswith(META.strip())
 
 
-def _meta_texts(node, src: _Source) -> list[str]:
+def _meta_texts(parts: _Parts, src: _Source) -> list[str]:
     """This element's machine data: its comment (older exports: a note) saying "glossary:"."""
-    from lxml import etree
-
-    comments = [k.text or "" for k in node if k.tag is etree.Comment]
-    notes = [_text(n, src.exact) for n in _kids(node, "note")]
-    return [t.strip() for t in comments + notes if _is_meta(t)]
+    return [t.strip() for t in parts.comments + parts.notes(src.exact) if _is_meta(t)]
 
 
-def _meta(node, src: _Source) -> dict:
-    for value in _meta_texts(node, src):
+def _meta(parts: _Parts, src: _Source) -> dict:
+    for value in _meta_texts(parts, src):
         return _meta_data(value, src)
     return {}
 
@@ -292,45 +325,76 @@ def _number(data: dict, key: str, src: _Source, kind=float):
         ) from None
 
 
-def _plain_notes(node, src: _Source) -> str:
-    notes = (_text(n, src.exact) for n in _kids(node, "note"))
+def _plain_notes(parts: _Parts, src: _Source) -> str:
+    notes = parts.notes(src.exact)
     return "\n".join(n for n in notes if not _is_meta(n) and n != UNVERIFIED)
 
 
-def _unverified(node, src: _Source) -> bool:
-    return any(_text(n, src.exact) == UNVERIFIED for n in _kids(node, "note"))
+def _unverified(parts: _Parts, src: _Source) -> bool:
+    return UNVERIFIED in parts.notes(src.exact)
 
 
-def _parse(data: bytes, name: str):
+def _syntax_error(exc, name: str) -> FormatError:
+    line = exc.lineno or (exc.position[0] if exc.position else "?")
+    msg = str(exc.msg if hasattr(exc, "msg") else exc).splitlines()[0]
+    return FormatError(f"{name}: malformed TBX at line {line}: {msg}")
+
+
+def _events(data: bytes, name: str, tags: tuple[str, ...], events=("end",)):
+    """Streamed (event, element) pairs of the file's elements named tags (any namespace); the
+    root must be <tbx> or <martif>. Only one entry's subtree is in memory at a time."""
+    from io import BytesIO
+
     from lxml import etree
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    def parse(**options):
+        return etree.iterparse(
+            BytesIO(data), resolve_entities=False, no_network=True, huge_tree=False, **options
+        )
+
     try:
-        root = etree.fromstring(data, parser)
+        root = next((_local(node) for _, node in parse(events=("start",))), None)
+        if root not in ("tbx", "martif"):
+            raise FormatError(f"{name}: not a TBX file (root element <{root}>)")
+        yield from parse(events=events, tag=tuple(f"{{*}}{t}" for t in tags))
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno or (exc.position[0] if exc.position else "?")
-        msg = str(exc.msg if hasattr(exc, "msg") else exc).splitlines()[0]
-        raise FormatError(f"{name}: malformed TBX at line {line}: {msg}") from None
-    if _local(root) not in ("tbx", "martif"):
-        raise FormatError(f"{name}: not a TBX file (root element <{_local(root)}>)")
-    return root
+        raise _syntax_error(exc, name) from None
+
+
+def _is_own(data: bytes, name: str) -> bool:
+    """Whether the file is our own export: some comment or note holds glossary data."""
+    if META.strip().encode() not in data:  # cheap: the marker is nowhere in the bytes
+        return False
+    for event, node in _events(data, name, ("note",), events=("end", "comment")):
+        text = (node.text or "") if event == "comment" else _text(node, True)
+        if (event == "comment" or _local(node) == "note") and _is_meta(text):
+            return True
+    return False
+
+
+def _release(node) -> None:
+    """Free a finished element and the siblings read before it, so memory stays flat."""
+    node.clear()
+    parent = node.getparent()
+    if parent is not None:
+        while node.getprevious() is not None:
+            del parent[0]
 
 
 def read_tbx(data: bytes, name: str = "TBX") -> Termbase:
-    """Parse TBX bytes (our own export exactly, other tools' TBX-Basic v3/v2 sensibly)."""
-    from lxml import etree
-
-    root = _parse(data, name)
-    own = any(_is_meta(n.text or "") for n in root.iter(etree.Comment)) or any(
-        _is_meta(_text(n, True)) for n in root.iter("{*}note")
-    )
-    src = _Source(name, own, now())
+    """Parse TBX bytes (our own export exactly, other tools' TBX-Basic v3/v2 sensibly),
+    streaming one concept entry at a time."""
+    src = _Source(name, _is_own(data, name), now())
     base = Termbase()
-    for desc in root.iter("{*}sourceDesc"):  # older exports kept the run data in a <p>
-        found = [_meta(desc, src), *(_p_meta(p, src) for p in _kids(desc, "p"))]
-        base.glossary.about = next((f for f in found if f), base.glossary.about)
-    for entry in (n for n in root.iter() if _local(n) in ("conceptEntry", "termEntry")):
-        _read_entry(entry, src, base)
+    for _, node in _events(data, name, ("sourceDesc", "conceptEntry", "termEntry")):
+        kind = _local(node)
+        if kind == "sourceDesc":  # older exports kept the run data in a <p>
+            parts = _Parts(node)
+            found = [_meta(parts, src), *(_p_meta(p, src) for p in parts.kids("p"))]
+            base.glossary.about = next((f for f in found if f), base.glossary.about)
+        elif kind in ("conceptEntry", "termEntry"):
+            _read_entry(node, src, base)
+            _release(node)
     return base
 
 
@@ -340,7 +404,8 @@ def _p_meta(p, src: _Source) -> dict:
 
 
 def _read_entry(entry, src: _Source, base: Termbase) -> None:
-    cmeta = _meta(entry, src)
+    parts = _Parts(entry)
+    cmeta = _meta(parts, src)
     glossary = base.glossary
     cid = cmeta.get("concept_id") or entry.get("id") or f"imported-{len(glossary.concepts) + 1}"
     definition = next(
@@ -352,18 +417,19 @@ def _read_entry(entry, src: _Source, base: Termbase) -> None:
         "",
     )
     vi = en = ""
-    for sec in _kids(entry, "langSec", "langSet"):
+    for sec in parts.kids("langSec", "langSet"):
         lang = _lang_of(sec, src)
         first_in_lang = True
         for term_sec in _kids(sec, "termSec", "tig", "ntig"):
+            term_parts = _Parts(term_sec)
             term = _text(next(term_sec.iter("{*}term", "term"), None), src.exact)
-            role = _meta(term_sec, src).get("role")
+            role = _meta(term_parts, src).get("role")
             if role == "source" or (not cmeta and lang == SOURCE_LANG and not vi):
                 vi = term
             elif role == "gloss" or (not cmeta and lang == "en" and not en):
                 en = term
             elif term:
-                _read_term(term_sec, cid, lang, first_in_lang, src, base)
+                _read_term(term_parts, term, cid, lang, first_in_lang, src, base)
                 first_in_lang = False
     concept = ConceptEntry(
         concept_id=cid,
@@ -372,7 +438,7 @@ def _read_entry(entry, src: _Source, base: Termbase) -> None:
         kind=cmeta.get("kind", "term"),
         definition=definition,
         status=cmeta.get("status", "approved"),
-        note=_plain_notes(entry, src),
+        note=_plain_notes(parts, src),
     )
     glossary.concepts.append(concept)
     defaulted = [f for f in ("kind", "status") if f not in cmeta]
@@ -381,15 +447,19 @@ def _read_entry(entry, src: _Source, base: Termbase) -> None:
 
 def _lang_of(sec, src: _Source) -> str:
     code = sec.get(XML_LANG) or sec.get("lang") or ""
-    try:
-        return normalize_lang(code, f"{src.name}: langSec") or ""
-    except GlossaryError as exc:
-        raise FormatError(str(exc)) from None
+    if code not in src.langs:  # a termbase has a handful of codes on a million sections
+        try:
+            src.langs[code] = normalize_lang(code, f"{src.name}: langSec") or ""
+        except GlossaryError as exc:
+            raise FormatError(str(exc)) from None
+    return src.langs[code]
 
 
-def _read_term(term_sec, cid: str, lang: str, first: bool, src: _Source, base: Termbase) -> None:
-    tmeta = _meta(term_sec, src)
-    term = _text(next(term_sec.iter("{*}term", "term"), None), src.exact)
+def _read_term(
+    parts: _Parts, term: str, cid: str, lang: str, first: bool, src: _Source, base: Termbase
+) -> None:
+    term_sec = parts.node
+    tmeta = _meta(parts, src)
     admin = next(
         (
             _text(n, src.exact)
@@ -399,11 +469,11 @@ def _read_term(term_sec, cid: str, lang: str, first: bool, src: _Source, base: T
         "",
     )
     # An unmarked term of another termbase is reviewed: preferred if first in its language.
-    default = "proposed" if _unverified(term_sec, src) else "preferred" if first else "admitted"
+    default = "proposed" if _unverified(parts, src) else "preferred" if first else "admitted"
     status = tmeta.get("status") or FROM_TBX_STATUS.get(admin, default)
-    sentences = _context_sentences(term_sec, src)
+    sentences = _context_sentences(parts, src)
     has_first = tmeta.get("first_context", bool(sentences)) if tmeta else bool(sentences)
-    source = next((_text(a, src.exact) for a in _typed(term_sec, "admin", "source")), "")
+    source = next((_text(a, src.exact) for a in parts.typed("admin", "source")), "")
     date = next((_text(d, src.exact) for d in term_sec.iter("{*}date", "date")), "")
     confidence = _number(tmeta, "confidence", src)
     entry = TermEntry(
@@ -415,14 +485,14 @@ def _read_term(term_sec, cid: str, lang: str, first: bool, src: _Source, base: T
         frequency=_number(tmeta, "frequency", src, int) or 0,
         documents=tmeta.get("documents", ""),
         context=sentences[0][0] if sentences and has_first else "",
-        note=_plain_notes(term_sec, src),
+        note=_plain_notes(parts, src),
         source=source or ("" if tmeta else f"import {src.name}"),
         updated=tmeta.get("updated") or date or ("" if tmeta else src.imported_at),
         evidence=tmeta.get("evidence", ""),
     )
     base.glossary.terms.append(entry)
     defaulted = {"frequency"} if not entry.frequency else set()
-    if not (tmeta.get("status") or admin in FROM_TBX_STATUS or _unverified(term_sec, src)):
+    if not (tmeta.get("status") or admin in FROM_TBX_STATUS or _unverified(parts, src)):
         defaulted.add("status")
     if not source:
         defaulted.add("source")
@@ -437,10 +507,10 @@ def _read_term(term_sec, cid: str, lang: str, first: bool, src: _Source, base: T
         ) from None
 
 
-def _context_sentences(term_sec, src: _Source) -> list[tuple[str, str]]:
+def _context_sentences(parts: _Parts, src: _Source) -> list[tuple[str, str]]:
     """The (sentence, source document) pairs of a term, in file order."""
-    holders = [g for g in _kids(term_sec, "descripGrp") if _typed(g, "descrip", "context")]
-    holders += _typed(term_sec, "descrip", "context")
+    holders = [g for g in parts.kids("descripGrp") if _typed(g, "descrip", "context")]
+    holders += parts.typed("descrip", "context")
     pairs = []
     for holder in holders:
         descrip = holder if _local(holder) == "descrip" else _typed(holder, "descrip", "context")[0]

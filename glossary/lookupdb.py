@@ -1,0 +1,410 @@
+"""The lookup index on disk: one SQLite file that a query reads row by row.
+
+Opening it costs the same for ten terms or a million: a lookup reads only the entries, words and
+spellings it touches, so `glossary lookup` answers a large termbase without loading it. The file
+holds exactly what `lookup.build_index` computed (same entry numbers, same lemma tables), so a
+stored index answers every query as the in-memory one does.
+
+Typo search ("similar spelling", rapidfuzz ratio >= 80) is narrowed by character bigrams first,
+losslessly: if ratio(s, t) >= 80, then t is between 2/3 and 3/2 of len(s) long and shares at
+least (len(s) + len(t) + 4) // 5 - 1 bigram occurrences with s (the common subsequence is at
+least 0.4 (len(s) + len(t)) long; each character outside it breaks at most one adjacent pair of
+it, which leaves 3 L - len(s) - len(t) - 1 pairs adjacent in both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
+from pathlib import Path
+
+from glossary.lookup import INDEX_VERSION, LookupIndex, stem_prefix, tokens_match
+
+_SEP = "\x1f"  # joins an entry's tokens in one column; never part of a word token
+_CHUNK = 500  # ids per `IN (...)` query
+FUZZY_CUTOFF = 80
+
+
+def bigrams(text: str) -> list[str]:
+    """Every adjacent character pair of text, repeats included."""
+    return [text[i : i + 2] for i in range(len(text) - 1)]
+
+
+def min_shared(query_len: int, key_len: int) -> int:
+    """Bigram occurrences a key of key_len shares with any query it is >= 80 similar to."""
+    return (query_len + key_len + 4) // 5 - 1
+
+
+# ---------------------------------------------------------------- writing
+_SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE concepts (id INTEGER PRIMARY KEY, data TEXT);
+CREATE TABLE entries (
+    id INTEGER PRIMARY KEY, concept INTEGER, lang TEXT, text TEXT, status TEXT, role TEXT,
+    term INTEGER, norm TEXT, fold TEXT, tokens TEXT, lemmas TEXT, concept_status TEXT
+);
+CREATE TABLE vocab (token TEXT PRIMARY KEY, uses BLOB) WITHOUT ROWID;
+CREATE TABLE forms (form TEXT, lang TEXT, lemma TEXT, PRIMARY KEY (form, lang)) WITHOUT ROWID;
+CREATE TABLE spellings (id INTEGER PRIMARY KEY, key TEXT, entries TEXT);
+CREATE TABLE grams (gram TEXT PRIMARY KEY, keys BLOB) WITHOUT ROWID;
+CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID;
+"""
+
+
+def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
+    """Store index at path atomically (a temporary file renamed over it); OSError or
+    sqlite3.Error when the folder cannot take it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp)
+    try:
+        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+        db.executemany(
+            "INSERT INTO concepts VALUES (?, ?)",
+            ((i, json.dumps(c, ensure_ascii=False)) for i, c in enumerate(index.concepts)),
+        )
+        db.executemany(
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    i,
+                    *entry,
+                    index.term_entry.get(i),
+                    norm,
+                    folded,
+                    _SEP.join(toks),
+                    _SEP.join(lem),
+                    index.concepts[entry[0]]["status"],
+                )
+                for i, (entry, norm, folded, toks, lem) in enumerate(
+                    zip(
+                        index.entries,
+                        index.entry_norm,
+                        index.entry_fold,
+                        index.entry_tokens,
+                        index.entry_lemmas,
+                        strict=True,
+                    )
+                )
+            ),
+        )
+        db.executemany(
+            "INSERT INTO vocab VALUES (?, ?)",
+            (
+                (token, array("I", chain.from_iterable(uses)).tobytes())
+                for token, uses in zip(index.vocab, index.vocab_uses, strict=True)
+            ),
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO forms VALUES (?, ?, ?)",
+            (
+                (form, lang, lemma)
+                for lang, table in index.forms.items()
+                for form, lemma in table.items()
+            ),
+        )
+        db.executemany(
+            "INSERT INTO spellings VALUES (?, ?, ?)",
+            (
+                (k, key, ",".join(map(str, entries)))
+                for k, (key, entries) in enumerate(
+                    zip(index.fuzzy_keys, index.fuzzy_entries, strict=True)
+                )
+            ),
+        )
+        postings: dict[str, array] = {}
+        for k, key in enumerate(index.fuzzy_keys):
+            for gram in bigrams(key):
+                postings.setdefault(gram, array("I")).append(k)
+        db.executemany(
+            "INSERT INTO grams VALUES (?, ?)", ((g, a.tobytes()) for g, a in postings.items())
+        )
+        del postings
+        lengths = array("H", (min(len(key), 65535) for key in index.fuzzy_keys))
+        db.execute("INSERT INTO blobs VALUES ('lengths', ?)", (lengths.tobytes(),))
+        # All spellings in one value, read at once by a typo search (normalised: no newlines).
+        db.execute("INSERT INTO blobs VALUES ('keys', ?)", ("\n".join(index.fuzzy_keys).encode(),))
+        db.executescript(
+            "CREATE INDEX entries_norm ON entries (norm); CREATE INDEX entries_fold ON entries (fold);"
+        )
+        db.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [
+                *meta.items(),
+                ("version", str(INDEX_VERSION)),
+                ("spellings", str(len(index.fuzzy_keys))),
+            ],
+        )
+        db.commit()
+    except BaseException:
+        db.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    db.close()
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- reading
+def read_meta(path: Path) -> dict[str, str] | None:
+    """The meta table of a stored index, or None when the file is not a whole index of ours."""
+    try:
+        size = path.stat().st_size
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            pages = db.execute("PRAGMA page_count").fetchone()[0]
+            page_size = db.execute("PRAGMA page_size").fetchone()[0]
+            if pages * page_size != size:  # cut short or grown: not the file we wrote
+                return None
+            return dict(db.execute("SELECT name, value FROM meta"))
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error):
+        return None
+
+
+def update_meta(path: Path, values: dict[str, str]) -> None:
+    """Record new values in a stored index's meta table, if the file can be written."""
+    try:
+        db = sqlite3.connect(path)
+        try:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", values.items())
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error):
+        pass  # a read-only cache stays as it is; it is only checked more slowly next time
+
+
+class _Rows:
+    """One column of the stored entries, indexed like the in-memory index's lists."""
+
+    def __init__(self, owner: StoredIndex, column: int):
+        self._owner, self._column = owner, column
+
+    def __getitem__(self, entry: int):
+        return self._owner._row(entry)[self._column]
+
+    def __len__(self) -> int:
+        return self._owner.entry_count
+
+    def __iter__(self) -> Iterator:
+        for start in range(0, len(self), _CHUNK):
+            ids = range(start, min(len(self), start + _CHUNK))
+            self._owner.prefetch(ids)
+            yield from (self[i] for i in ids)
+
+
+class _ByText:
+    """norm or fold -> entry ids, as the in-memory index's by_norm and by_fold dicts."""
+
+    def __init__(self, owner: StoredIndex, column: str):
+        self._owner, self._column = owner, column
+
+    def get(self, text: str, default=()):
+        ids = [
+            row[0]
+            for row in self._owner.db.execute(
+                f"SELECT id FROM entries WHERE {self._column} = ? ORDER BY id", (text,)
+            )
+        ]
+        self._owner.prefetch(ids)
+        return ids or default
+
+
+class _TermOf:
+    """A form's entry -> its term's entry, as the in-memory index's term_entry dict."""
+
+    def __init__(self, owner: StoredIndex):
+        self._owner = owner
+
+    def get(self, entry: int, default=None):
+        term = self._owner._row(entry)[3]
+        return default if term is None else term
+
+
+class _Concept(Mapping):
+    """A concept whose status is known and whose other fields are read when first asked for."""
+
+    def __init__(self, concepts: _Concepts, at: int):
+        self._concepts, self._at = concepts, at
+
+    def __getitem__(self, name: str):
+        if name == "status":
+            return self._concepts.status[self._at]
+        return self._concepts.full(self._at)[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._concepts.full(self._at))
+
+    def __len__(self) -> int:
+        return len(self._concepts.full(self._at))
+
+
+class _Concepts:
+    """The stored concepts, indexed like the in-memory index's list of dicts."""
+
+    def __init__(self, owner: StoredIndex):
+        self._owner = owner
+        self._cache: dict[int, dict] = {}
+        self.status: dict[int, str] = {}  # known from the entries read; enough to filter by
+
+    def prefetch(self, concepts: Iterable[int]) -> None:
+        """Read these concepts in one query."""
+        missing = [at for at in concepts if at not in self._cache]
+        if not missing:
+            return
+        for at, data in self._owner.db.execute(
+            "SELECT id, data FROM concepts WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(missing),),
+        ):
+            concept = json.loads(data)
+            concept["terms"] = [tuple(t) for t in concept["terms"]]
+            self._cache[at] = concept
+
+    def full(self, at: int) -> dict:
+        """Everything of a concept, its terms included."""
+        if at not in self._cache:
+            self.prefetch([at])
+            if at not in self._cache:
+                raise IndexError(at)
+        return self._cache[at]
+
+    def __getitem__(self, at: int) -> Mapping:
+        if at in self._cache:
+            return self._cache[at]
+        if at in self.status:
+            return _Concept(self, at)
+        return self.full(at)
+
+    def __len__(self) -> int:
+        return self._owner.db.execute("SELECT count(*) FROM concepts").fetchone()[0]
+
+
+class StoredIndex:
+    """A lookup index answered from its SQLite file; drop-in for LookupIndex in lookup()."""
+
+    version = INDEX_VERSION
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        self.entry_count = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+        self._rows: dict[int, tuple] = {}  # entry -> (entry tuple, tokens, lemmas, term)
+        self._lemmas: dict[str, set[str]] = {}
+        self._lengths = None  # the spellings and their lengths, read at the first typo search
+        self._keys: list[str] | None = None
+        self.entries = _Rows(self, 0)
+        self.entry_tokens = _Rows(self, 1)
+        self.entry_lemmas = _Rows(self, 2)
+        self.term_entry = _TermOf(self)
+        self.by_norm = _ByText(self, "norm")
+        self.by_fold = _ByText(self, "fold")
+        self.concepts = _Concepts(self)
+
+    # rows are read in batches and kept: a query asks about the same few entries many times
+    def prefetch(self, entries: Iterable[int]) -> None:
+        """Read these entries' rows into memory in as few queries as possible."""
+        missing = sorted({e for e in entries if e not in self._rows})
+        for start in range(0, len(missing), _CHUNK):
+            ids = missing[start : start + _CHUNK]
+            marks = ",".join("?" * len(ids))
+            for row in self.db.execute(
+                "SELECT id, concept, lang, text, status, role, tokens, lemmas, term, concept_status "
+                f"FROM entries WHERE id IN ({marks})",
+                ids,
+            ):
+                toks = tuple(row[6].split(_SEP)) if row[6] else ()
+                lemmas = tuple(row[7].split(_SEP)) if row[7] else ()
+                self._rows[row[0]] = (tuple(row[1:6]), toks, lemmas, row[8])
+                self.concepts.status.setdefault(row[1], row[9])
+
+    def _row(self, entry: int) -> tuple:
+        if entry not in self._rows:
+            self.prefetch([entry])
+            if entry not in self._rows:
+                raise IndexError(entry)
+        return self._rows[entry]
+
+    def term_text(self, entry: int) -> str:
+        """The glossary term an entry stands for: itself, or the term a form belongs to."""
+        return self.entries[self.term_entry.get(entry, entry)][2]
+
+    def langs(self) -> list[str]:
+        """Languages that have searchable entries."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT lang FROM entries ORDER BY lang")]
+
+    def lemmas_of(self, token: str) -> set[str]:
+        """Lemmas of a folded token in every language of the glossary, the token included."""
+        if token not in self._lemmas:
+            found = {token}
+            found.update(
+                r[0] for r in self.db.execute("SELECT lemma FROM forms WHERE form = ?", (token,))
+            )
+            self._lemmas[token] = found
+        return self._lemmas[token]
+
+    def candidates(self, token: str) -> set[tuple[int, int]]:
+        """(entry, position) of every entry token that may be a form of this folded token."""
+        found: set[tuple[int, int]] = set()
+        for form in self.lemmas_of(token):
+            prefix = stem_prefix(form)
+            rows = self.db.execute(
+                "SELECT token, uses FROM vocab WHERE token >= ? ORDER BY token", (prefix,)
+            )
+            for word, uses in rows:
+                if not word.startswith(prefix):
+                    break
+                if tokens_match(form, word):
+                    pairs = array("I")
+                    pairs.frombytes(uses)
+                    found.update(zip(pairs[0::2], pairs[1::2], strict=True))
+        self.prefetch(e for e, _ in found)
+        return found
+
+    def similar(self, folded: str, limit: int = 25) -> list[tuple[float, list[int]]]:
+        """(rapidfuzz ratio, entries) of the spellings at least 80 similar to folded, best first."""
+        import numpy as np
+        from rapidfuzz import fuzz, process
+
+        m = len(folded)
+        grams = sorted(set(bigrams(folded)))
+        if self._lengths is None:
+            row = self.db.execute("SELECT data FROM blobs WHERE name = 'lengths'").fetchone()
+            self._lengths = np.frombuffer(row[0], dtype=np.uint16).astype(np.int64)
+        lengths = self._lengths
+        marks = ",".join("?" * len(grams))
+        blobs = [
+            r[0] for r in self.db.execute(f"SELECT keys FROM grams WHERE gram IN ({marks})", grams)
+        ]
+        shared = np.bincount(
+            np.frombuffer(b"".join(blobs), dtype=np.uint32), minlength=len(lengths)
+        )
+        # The bound of the module docstring, for every spelling at once.
+        hopeful = np.flatnonzero(
+            (3 * lengths >= 2 * m) & (2 * lengths <= 3 * m) & (shared >= (m + lengths + 4) // 5 - 1)
+        )
+        if self._keys is None:
+            row = self.db.execute("SELECT data FROM blobs WHERE name = 'keys'").fetchone()
+            self._keys = row[0].decode().split("\n") if row[0] else []
+        ids = hopeful.tolist()
+        best = process.extract(
+            folded, [self._keys[k] for k in ids], scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
+            limit=limit,
+        )  # fmt: skip
+        chosen = [ids[k] for _, _, k in best]
+        entries = dict(
+            self.db.execute(
+                "SELECT id, entries FROM spellings WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(chosen),),
+            )
+        )
+        return [(score, [int(e) for e in entries[ids[k]].split(",")]) for _, score, k in best]
+
+    def close(self) -> None:
+        """Close the file (the index answers nothing afterwards)."""
+        self.db.close()
