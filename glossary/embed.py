@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glossary import modelstore
+from glossary import backends, modelstore
 from glossary.errors import ModelError, OutputError
 
 # The model every tuned constant and the shipped calibration were measured with
@@ -42,7 +42,7 @@ def model_identity(model: str) -> str:
 
 
 class VectorCache:
-    """Vectors keyed by (model, prompt, text) in SQLite; each row carries a checksum of its bytes.
+    """Vectors keyed by (model, backend, prompt, text) in SQLite; each row carries a checksum.
 
     SQLite's WAL mode makes it safe for several processes to share one cache; a row whose
     checksum or size is wrong is ignored (and later overwritten), never trusted.
@@ -89,8 +89,12 @@ class VectorCache:
         return db
 
     @staticmethod
-    def key(prompt: str, text: str) -> str:
-        return hashlib.sha256(f"{prompt}\x00{text}".encode()).hexdigest()
+    def key(prompt: str, text: str, backend: str = "torch") -> str:
+        """The row key; torch on CPU keeps the key it had before backends, so caches made
+        then stay valid, and every other backend's vectors have keys of their own."""
+        if backend == "torch":
+            return hashlib.sha256(f"{prompt}\x00{text}".encode()).hexdigest()
+        return hashlib.sha256(f"{backend}\x00{prompt}\x00{text}".encode()).hexdigest()
 
     @staticmethod
     def checksum(blob: bytes) -> str:
@@ -131,8 +135,9 @@ def _out_of_space(exc: Exception) -> bool:
     return "disk is full" in str(exc) or "disk I/O error" in str(exc)
 
 
-def load_model(model: str):
-    """Load a sentence-transformers model, or fail with one line that says how to fix it.
+def load_model(model: str, choice: backends.Choice | None = None):
+    """Load a sentence-transformers model on torch (the choice's device and dtype, else the
+    CPU in fp32), or fail with one line that says how to fix it.
 
     A hub id that is neither cached nor reachable within 5 s fails at once (no retry loop)."""
     offline = False
@@ -146,9 +151,9 @@ def load_model(model: str):
                 "sentence-transformers folder, or use the default model (`glossary model fetch`)."
             )
     try:
-        from sentence_transformers import SentenceTransformer
-
-        return SentenceTransformer(model, device=None, local_files_only=offline)  # cuda if any
+        return backends.load_torch(
+            model, choice or backends.Choice("torch"), local_files_only=offline
+        )
     except Exception as exc:  # noqa: BLE001 - any load failure becomes one clear message
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(
@@ -168,15 +173,24 @@ def _in_hub_cache(model: str) -> bool:
 
 
 class Embedder:
-    """Encodes texts to unit vectors, reading and filling the cache; loads the model only on a miss."""
+    """Encodes texts to unit vectors, reading and filling the cache; loads the model only on a miss.
 
-    def __init__(self, model: str | None = None, cache_dir: Path | str | None = None):
+    `backend` is `auto` (default; $GLOSSARY_BACKEND), `torch` or `onnx` (glossary.backends)."""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        cache_dir: Path | str | None = None,
+        backend: str | None = None,
+    ):
         self.model_name = modelstore.local_model(resolve_model(model))
         self.model_id = model_identity(self.model_name)
         # what a shared file may say: the id (or folder name) and fingerprint, never a path
         self.model_label, _, self.fingerprint = self.model_id.rpartition("@")
         if not self.model_label:
             self.model_label, self.fingerprint = self.model_id, ""
+        self.backend_request = backends.requested(backend)
+        self.choice = backends.choose(self.backend_request, onnx_measured=self._onnx_measured())
         self.cache = VectorCache(
             Path(cache_dir) if cache_dir else default_cache_dir(), self.model_id
         )
@@ -186,10 +200,39 @@ class Embedder:
         self.model_seconds = 0.0
 
     @property
+    def backend(self) -> str:
+        """The label of the backend in use, which the cache keys carry (`torch`, `onnx`, ...)."""
+        return self.choice.label
+
+    def _onnx_measured(self) -> bool:
+        """Whether this model's ONNX export was measured to keep its vectors (the registry's
+        `onnx_min_cosine` >= 0.99, for the fingerprint it was measured on)."""
+        known = modelstore.known_model(self.model_label)
+        return bool(known and known.onnx_min_cosine >= 0.99 and self.fingerprint
+                    and self.fingerprint == known.fingerprint)  # fmt: skip
+
+    @property
     def model(self):
         if self._model is None:
-            self._model = load_model(self.model_name)
+            if self.choice.name == "onnx":
+                self._model = self._load_onnx()
+            if self._model is None:
+                self._model = load_model(self.model_name, self.choice)
         return self._model
+
+    def _load_onnx(self):
+        """The model's ONNX export (made once, under its fingerprint); on any failure, None
+        after one line on stderr, and the backend falls back to torch."""
+        try:
+            return backends.OnnxModel(convert(self.model_name, self.fingerprint))
+        except Exception as exc:  # noqa: BLE001 - any failure: torch still gives the vectors
+            reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+            backends.warn(f"the onnx backend is not usable here ({type(exc).__name__}: "
+                          f"{reason}); encoding with torch instead")  # fmt: skip
+            self.choice = (
+                backends.cuda_choice() if backends.gpu_present() else backends.Choice("torch")
+            )
+            return None
 
     def prompt_for(self, task: str) -> str:
         """The model's own prompt for a task, if it defines one (e.g. EmbeddingGemma)."""
@@ -236,12 +279,16 @@ class Embedder:
 
         prompt = self.prompt_for(task) if task else ""
         unique = list(dict.fromkeys(texts))
-        keys = {t: self.cache.key(prompt, t) for t in unique}
+        backend = self.backend
+        keys = {t: self.cache.key(prompt, t, backend) for t in unique}
         cached = self.cache.get_many(list(keys.values()))
         vectors = {t: cached[k] for t, k in keys.items() if k in cached}
         missing = sorted(
             (t for t in unique if t not in vectors), key=len
         )  # length-sorted: fast batches
+        if missing and self.model is not None and self.backend != backend:
+            # loading fell back to another backend: its vectors (and keys) must not mix with these
+            return self.encode(texts, task, progress)
         done = len(unique) - len(missing)
         if progress:
             progress(done, len(unique))
@@ -251,7 +298,7 @@ class Embedder:
             encoded = self.model.encode(
                 chunk,
                 prompt=prompt or None,
-                batch_size=64,
+                batch_size=self.choice.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
@@ -266,3 +313,17 @@ class Embedder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([vectors[t] for t in texts]).astype(np.float32)
+
+
+def convert(model: str, fingerprint: str, backend: str = "onnx") -> Path:
+    """The model's conversion for a backend, made once and kept under its fingerprint in the
+    model cache; says so on stderr while it is being made (a few minutes for EmbeddingGemma)."""
+    folder = Path(model).expanduser()
+    if not folder.is_dir() or not fingerprint:
+        raise ModelError(f"{model} is not a local model folder, so it cannot be converted")
+    target = backends.converted_folder(modelstore.models_dir(), fingerprint, backend)
+    if not (target / backends.DONE).is_file():
+        backends.warn(f"converting {folder.name} to {backend} once, into {target} "
+                      "(a few minutes; later runs reuse it)")  # fmt: skip
+        backends.export_onnx(folder, target)
+    return target

@@ -1,0 +1,207 @@
+"""Where the vectors are computed: sentence-transformers on torch, or the model exported once to
+ONNX and run by onnxruntime, which on CPU is faster for the same vectors (benchmarks/backends.py).
+
+A backend is named by a short label that the embedding cache keys carry, so vectors made by
+different backends never mix: `torch` (CPU, fp32), `torch-cuda-bf16` / `torch-cuda` (GPU),
+`onnx` (CPU, fp32). `auto` picks the GPU where there is one, else ONNX for the models whose
+registry entry says it was measured to keep their vectors (cosine >= 0.99), else torch.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from glossary.errors import UsageError
+
+CHOICES = ("auto", "torch", "onnx")
+CPU_BATCH = 64  # the floor's batch size; larger ones measured no faster on 2 cores
+GPU_BATCH = 256  # texts are length-sorted, so a large batch pads little (benchmarks/gpu_speed.py)
+ONNX_FILE = "model.onnx"
+DONE = "done.json"  # written last: a conversion folder without it is unfinished
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The backend a run uses: its name, device, dtype and the label the cache keys carry."""
+
+    name: str  # "torch" or "onnx"
+    device: str = "cpu"
+    dtype: str = "fp32"
+
+    @property
+    def label(self) -> str:
+        if self.device == "cpu" and self.dtype == "fp32":
+            return self.name
+        return "-".join(
+            p for p in (self.name, self.device, self.dtype if self.dtype != "fp32" else "") if p
+        )
+
+    @property
+    def batch_size(self) -> int:
+        return GPU_BATCH if self.device == "cuda" else CPU_BATCH
+
+
+def requested(name: str | None = None) -> str:
+    """The backend asked for: the argument, then $GLOSSARY_BACKEND, then `auto`."""
+    value = (name or os.environ.get("GLOSSARY_BACKEND") or "auto").strip().lower()
+    if value not in CHOICES:
+        raise UsageError(f"unknown backend {value!r}; choose one of {', '.join(CHOICES)} "
+                         "(--backend or GLOSSARY_BACKEND)")  # fmt: skip
+    return value
+
+
+def onnx_available() -> bool:
+    """Whether onnxruntime and the ONNX exporter's packages are installed (the `onnx` extra)."""
+    return all(
+        importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx", "onnxscript")
+    )
+
+
+def gpu_present() -> bool:
+    """A cheap look for an NVIDIA GPU without importing torch (torch decides for sure later)."""
+    return Path("/dev/nvidiactl").exists() or bool(os.environ.get("GLOSSARY_FORCE_CUDA"))
+
+
+def choose(name: str | None = None, *, onnx_measured: bool = False) -> Choice:
+    """The backend for a model: `onnx_measured` says whether its ONNX export was measured to
+    keep its vectors, which `auto` requires before it prefers ONNX on CPU."""
+    wanted = requested(name)
+    if wanted == "onnx":
+        return Choice("onnx")
+    if wanted == "auto" and not gpu_present() and onnx_measured and onnx_available():
+        return Choice("onnx")
+    if gpu_present():
+        return cuda_choice()
+    return Choice("torch")
+
+
+def cuda_choice() -> Choice:
+    """torch on the GPU in bf16 where it has it (EmbeddingGemma does not support fp16), else fp32;
+    torch on the CPU when torch sees no GPU after all."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return Choice("torch")
+    return Choice("torch", "cuda", "bf16" if torch.cuda.is_bf16_supported() else "fp32")
+
+
+def warn(text: str) -> None:
+    sys.stderr.write(f"note: {text}\n")
+
+
+# ---------------------------------------------------------------- torch
+def load_torch(model: str, choice: Choice, *, local_files_only: bool = False):
+    """A sentence-transformers model on the choice's device and dtype."""
+    from sentence_transformers import SentenceTransformer
+
+    kwargs = {}
+    if choice.dtype == "bf16":
+        import torch
+
+        kwargs["model_kwargs"] = {"torch_dtype": torch.bfloat16}
+    return SentenceTransformer(
+        model, device=choice.device, local_files_only=local_files_only, **kwargs
+    )
+
+
+# ---------------------------------------------------------------- onnx
+def converted_folder(root: Path, fingerprint: str, backend: str = "onnx") -> Path:
+    """Where a model's conversion lives: under its fingerprint, so a changed model gets a new one."""
+    return root / "converted" / fingerprint / backend
+
+
+def export_onnx(model_folder: Path, target: Path) -> Path:
+    """Export a sentence-transformers folder (transformer, pooling, dense layers) to one ONNX
+    graph from token ids and mask to the sentence embedding, once; returns the folder."""
+    if (target / DONE).is_file():
+        return target
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    staging = target.with_name(f".{target.name}.staging-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        st = SentenceTransformer(
+            str(model_folder), device="cpu", model_kwargs={"attn_implementation": "eager"}
+        ).eval()
+
+        class WholeModel(torch.nn.Module):
+            """The whole pipeline as one forward, from token ids and mask to the vector."""
+
+            def forward(self, input_ids, attention_mask):
+                return st({"input_ids": input_ids, "attention_mask": attention_mask})[
+                    "sentence_embedding"
+                ]
+
+        whole = WholeModel()
+        sample = st.tokenize(["title: none | text: a sample", "task: search | query: một ví dụ"])
+        args = (sample["input_ids"], sample["attention_mask"])
+        batch, length = torch.export.Dim("batch"), torch.export.Dim("length")
+        axes = {0: batch, 1: length}
+        with torch.no_grad():
+            torch.onnx.export(
+                whole, args, str(staging / ONNX_FILE), dynamo=True, external_data=True,
+                input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
+                dynamic_shapes={"input_ids": axes, "attention_mask": axes}, opset_version=18,
+                verbose=False,
+            )  # fmt: skip
+        st.tokenizer.save_pretrained(str(staging / "tokenizer"))
+        info = {"prompts": dict(getattr(st, "prompts", {}) or {}),
+                "max_seq_length": int(st.max_seq_length or 512)}  # fmt: skip
+        (staging / DONE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging.replace(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+class OnnxModel:
+    """An exported model run by onnxruntime; `encode` answers like sentence-transformers'."""
+
+    def __init__(self, folder: Path, threads: int = 0):
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        info = json.loads((folder / DONE).read_text(encoding="utf-8"))
+        self.prompts: dict[str, str] = info.get("prompts", {})
+        self.max_length = int(info.get("max_seq_length", 512))
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder / "tokenizer"))
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(
+            str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+        )
+
+    def encode(self, texts: Sequence[str], *, prompt: str | None = None, batch_size: int = CPU_BATCH,
+               normalize_embeddings: bool = True, **_ignored) -> np.ndarray:  # fmt: skip
+        """Vectors for texts (with the prompt put first, as sentence-transformers does)."""
+        texts = [(prompt or "") + t for t in texts]
+        out = []
+        for start in range(0, len(texts), batch_size):
+            found = self.tokenizer(
+                texts[start : start + batch_size], padding=True, truncation=True,
+                max_length=self.max_length, return_tensors="np",
+            )  # fmt: skip
+            feed = {"input_ids": found["input_ids"].astype(np.int64),
+                    "attention_mask": found["attention_mask"].astype(np.int64)}  # fmt: skip
+            vectors = self.session.run(None, feed)[0].astype(np.float32)
+            if normalize_embeddings:
+                vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            out.append(vectors)
+        if not out:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.concatenate(out)
