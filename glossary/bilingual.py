@@ -242,13 +242,14 @@ def check_bilingual(
     path: Path | str, glossary, target_lang: str | None = None
 ) -> list[SegmentFinding]:
     """Key-term findings for one XLIFF or TMX file; glossary is a Glossary or a lookup index."""
-    from glossary.lookup import LookupIndex, build_index
+    from glossary.lookup import build_index
+    from glossary.models import Glossary
 
     segments = read_segments(path, target_lang)
     index = (
-        glossary
-        if isinstance(glossary, LookupIndex)
-        else build_index(glossary, sorted({s.target_lang for s in segments}))
+        build_index(glossary, sorted({s.target_lang for s in segments}))
+        if isinstance(glossary, Glossary)
+        else glossary  # an in-memory or stored lookup index
     )
     return check_segments(index, segments, str(path))
 

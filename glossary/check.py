@@ -208,7 +208,8 @@ def check_file(path: Path | str, glossary: Glossary | LookupIndex, lang: str) ->
     if lang is None:
         raise UsageError("check needs --lang: the language the file is written in")
     text = read_text(path)
-    index = glossary if isinstance(glossary, LookupIndex) else build_index(glossary, [lang])
+    # An in-memory or stored lookup index is used as it is.
+    index = build_index(glossary, [lang]) if isinstance(glossary, Glossary) else glossary
     return check_text(index, text, lang, str(path))
 
 
