@@ -153,6 +153,33 @@ def test_read_only_workbook_is_refused_before_any_work(workbook):
     store.open_book(workbook, writing=False)  # reading it is fine
 
 
+def test_each_refusal_runs_once_per_align(workbook, monkeypatch):
+    from glossary.store import book as book_module
+    from glossary.store import files
+
+    calls = {"open": 0, "read_only": 0}
+
+    def counted(name, check):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return check(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(files, "refuse_if_open", counted("open", files.refuse_if_open))
+    monkeypatch.setattr(
+        book_module, "refuse_if_read_only", counted("read_only", book_module.refuse_if_read_only)
+    )
+    book = store.open_book(workbook)  # as run_align does, before any heavy work
+    assert store.update(workbook, fresh_run(proposal()), book=book).written
+    assert calls == {"open": 1, "read_only": 1}
+    # a file changed since it was read is read again, and checked again before the write
+    book = store.open_book(workbook)
+    os.utime(workbook, ns=(1, 1))
+    store.update(workbook, fresh_run(proposal(), factor=0.5), book=book)
+    assert calls == {"open": 3, "read_only": 3}
+
+
 @pytest.mark.parametrize(
     ("damage", "expected"),
     [

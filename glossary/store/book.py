@@ -53,6 +53,9 @@ class Book:
     path: Path
     reading: Reading | None  # None: there is no workbook yet
     stamp: tuple[int, int, int] | None
+    # The refusals (read-only, open in a spreadsheet) already passed for this reading, so the
+    # write does not repeat them; a reading made again because the file changed is checked anew.
+    checked: bool = False
 
     @property
     def glossary(self) -> Glossary:
@@ -87,9 +90,16 @@ def open_book(path: str | Path, *, writing: bool = True, force: bool = False) ->
     """
     path = Path(path)
     if writing:
-        refuse_if_read_only(path)
-        files.refuse_if_open(path, force)
-    return read_book(path)
+        _refuse_to_write(path, force)
+    book = read_book(path)
+    book.checked = writing
+    return book
+
+
+def _refuse_to_write(path: Path, force: bool) -> None:
+    """Refuse a read-only workbook, and one open in a spreadsheet (unless force)."""
+    refuse_if_read_only(path)
+    files.refuse_if_open(path, force)
 
 
 def _extras(reading: Reading, spec: SheetSpec, row_numbers: list[int]) -> Extras:
@@ -159,8 +169,8 @@ def write_book(book: Book, merged: Glossary, force: bool) -> tuple[bool, Path | 
     found = problems(merged)
     if found:
         raise ValidationError(found)
-    refuse_if_read_only(book.path)
-    files.refuse_if_open(book.path, force)
+    if not book.checked:  # open_book refused early already; once per run is enough
+        _refuse_to_write(book.path, force)
     if book.reading is not None and unchanged(book.glossary, merged):
         return False, None, []
     data, warnings = render(book, merged)
