@@ -148,9 +148,11 @@ class _Group:
     docs: dict = field(default_factory=dict)  # ordered set of doc paths
     contexts: list = field(default_factory=list)
     n_tokens: int = 0
+    free: int = 0  # occurrences not inside a longer capitalised name
 
-    def add(self, form: str, doc: str, sentence: str, start: int, end: int) -> None:
+    def add(self, form: str, doc: str, sentence: str, start: int, end: int, free: bool) -> None:
         self.forms[form] += 1
+        self.free += free
         self.docs.setdefault(doc, None)
         if len(self.contexts) < MAX_CONTEXTS and all(c.sentence != sentence for c in self.contexts):
             self.contexts.append(Context(doc, sentence, start, end))
@@ -160,7 +162,7 @@ class _Collector:
     def __init__(self) -> None:
         self.groups: dict[tuple[str, str], _Group] = {}
 
-    def add(self, lang, tokens, kind, doc, text, sentence) -> None:
+    def add(self, lang, tokens, kind, doc, text, sentence, free: bool = True) -> None:
         words = [t.text for t in tokens if t.is_word]
         key = term_key(words, lang)
         if not key:
@@ -171,7 +173,7 @@ class _Collector:
         elif KIND_RANK[kind] > KIND_RANK[group.kind]:
             group.kind = kind
         start, end = tokens[0].start, tokens[-1].end
-        group.add(nfc(text[start:end]), doc, sentence, start, end)
+        group.add(nfc(text[start:end]), doc, sentence, start, end, free)
 
 
 KIND_RANK = {"term": 0, "name": 1, "abbreviation": 2, "code": 3, "slogan": 4}
@@ -251,7 +253,26 @@ def _is_capitalised(tok: Token) -> bool:
     return tok.text[0].isupper()
 
 
+# Nordic preposed article + adjective(s) + definite noun: "det politiske systemet".
+NORDIC_ARTICLES = {"nb": {"den", "det", "de"}, "sv": {"den", "det", "de"}}
+NORDIC_DEFINITE = {"nb": ("en", "et", "a", "ene", "ne"), "sv": ("en", "et", "n", "t", "na", "erna")}
+
+
+def _nordic_article_phrase(words: list[Token], lang: str, stop: frozenset[str]) -> bool:
+    if lang not in NORDIC_ARTICLES or not 3 <= len(words) <= 5:
+        return False
+    low = [w.text.casefold() for w in words]
+    if low[0] not in NORDIC_ARTICLES[lang] or low[-1] in stop:
+        return False
+    adjectives = low[1:-1]
+    if any(a in stop or not a.endswith(("e", "a")) for a in adjectives):
+        return False
+    return low[-1].endswith(NORDIC_DEFINITE[lang])
+
+
 def _ngram_ok(words: list[Token], lang: str, stop: frozenset[str]) -> bool:
+    if _nordic_article_phrase(words, lang, stop):
+        return True
     first, last = words[0].text.casefold(), words[-1].text.casefold()
     first_bare = ELISION_RE.sub("", first)
     if last in stop or last.isdigit():
@@ -297,7 +318,7 @@ def extract_occurrences(documents: Sequence[Document]) -> _Collector:
                     if 3 <= sum(t.is_word for t in part) < len(words):
                         collector.add(lang, part, "slogan", doc.path, doc.text, sentence.text)
             for run in _chunks(tokens):
-                _ngrams(run, lang, stop, collector, doc, sentence.text)
+                _ngrams(run, lang, stop, collector, doc, sentence.text, sentence.start)
     return collector
 
 
@@ -306,7 +327,8 @@ def _foreign_ngrams(tokens, passages, collector, doc, sentence: str) -> None:
     for passage in passages:
         inner = [t for t in tokens if passage.start <= t.start and t.end <= passage.end]
         for run in _chunks(inner):
-            _ngrams(run, passage.lang, function_words(passage.lang), collector, doc, sentence)
+            stop = function_words(passage.lang)
+            _ngrams(run, passage.lang, stop, collector, doc, sentence, opening=-1)
 
 
 def _split_quote(tokens: list[Token]) -> list[list[Token]]:
@@ -332,7 +354,17 @@ def _drop_elision(span: list[Token]) -> list[Token]:
     return [Token(head.text[match.end() :], head.start + match.end(), head.end), *span[1:]]
 
 
-def _ngrams(run: list[Token], lang, stop, collector: _Collector, doc: Document, sentence: str):
+def _flanked(run: list[Token], i: int, j: int, opening: int) -> bool:
+    """Whether run[i..j] sits inside a longer capitalised name ("Den sentrale Komiteen for ...")."""
+    before = run[i - 1] if i > 0 else None
+    after = run[j + 1] if j + 1 < len(run) else None
+    if before is not None and before.is_word and _is_capitalised(before) and _is_capitalised(run[i]):
+        if before.start != opening:
+            return True
+    return after is not None and after.is_word and _is_capitalised(after) and _is_capitalised(run[j])
+
+
+def _ngrams(run, lang, stop, collector: _Collector, doc: Document, sentence: str, opening: int):
     words_idx = [i for i, t in enumerate(run) if t.is_word]
     n_words = len(words_idx)
     joiners = NAME_JOINERS.get(lang, set())
@@ -359,11 +391,12 @@ def _ngrams(run: list[Token], lang, stop, collector: _Collector, doc: Document, 
                 kind = "code"
             elif n == 1 and ABBREV_RE.match(first):
                 kind = "abbreviation"
-            elif n > 1 and sum(_is_capitalised(w) for w in words) >= 2:
+            elif n > 1 and _is_capitalised(words[0]) and _is_capitalised(words[-1]):
                 kind = "name"
             else:
                 kind = "term"
-            collector.add(lang, span, kind, doc.path, doc.text, sentence)
+            free = not _flanked(run, words_idx[a], words_idx[b], opening)
+            collector.add(lang, span, kind, doc.path, doc.text, sentence, free)
 
 
 # ---------------------------------------------------------------- scoring
@@ -399,6 +432,8 @@ def _score(groups: list[_Group]) -> dict[tuple[str, str], float]:
         freq = sum(g.forms.values())
         longer = containers.get((g.lang, g.key), [])
         nested = freq - (sum(longer) / len(longer) if longer else 0.0)
+        if not g.free:  # seen only as a piece of longer names
+            nested = 0.0
         # Length earns weight only for repeated spans: a long span seen once is rarely a unit.
         length = math.log2(g.n_tokens + 1) if freq >= 2 else 1.0
         cvalue = length * max(nested, 0.5) * (1 + 0.5 * math.log(len(g.docs)))

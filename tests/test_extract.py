@@ -282,6 +282,41 @@ def test_code_and_abbreviation_kinds_on_a_small_text():
     assert having(candidates, "nb", "GPMB").kind == "abbreviation"
 
 
+@pytest.mark.parametrize(
+    ("lang", "sentence", "phrase"),
+    [
+        ("nb", "Hele det politiske systemet deltok.", "det politiske systemet"),
+        ("nb", "Hun styrket den nasjonale enhetsfronten.", "den nasjonale enhetsfronten"),
+        ("sv", "Hela det politiska systemet deltog.", "det politiska systemet"),
+        ("sv", "De stärkte den nationella enhetsfronten.", "den nationella enhetsfronten"),
+    ],
+)  # fmt: skip
+def test_nordic_article_phrases_are_candidates(lang, sentence, phrase):
+    assert having(extract_candidates([make_doc(sentence, lang)]), lang, phrase)
+
+
+def test_an_article_does_not_open_an_ordinary_clause():
+    forms = {f for c in extract_candidates([make_doc("Det er viktig arbeid.", "nb")]) for f in c.forms}
+    assert "Det er viktig" not in forms
+
+
+def test_a_word_seen_only_inside_longer_names_loses_its_own_weight():
+    def score(word: str) -> float:
+        text = f"Lederen av Vietnams {word} Hanoi talte. Han møtte Laos {word} Hue."
+        return having(extract_candidates([make_doc(text, "nb")]), "nb", word).score
+
+    assert score("Fedrelandsfront") < score("fedrelandsfront")
+
+
+def test_a_name_starts_and_ends_capitalised():
+    doc = make_doc("Partikomiteen i Hanoi møttes, og Komiteen for Mobilisering talte.", "nb")
+    candidates = extract_candidates([doc])
+    assert having(candidates, "nb", "Komiteen for Mobilisering").kind == "name"
+    assert having(candidates, "nb", "Partikomiteen i Hanoi").kind == "name"
+    mixed = [c for c in candidates if c.lang == "nb" and "Hanoi møttes" in " ".join(c.forms)]
+    assert all(c.kind != "name" for c in mixed)
+
+
 # ---------------------------------------------------------------- the CLI
 def test_candidates_json_has_the_documented_shape(seeds_dir):
     result = CliRunner().invoke(app, ["candidates", str(seeds_dir), "--json", "--top", "25"])
