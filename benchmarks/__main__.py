@@ -1,4 +1,4 @@
-"""`python -m benchmarks all|quality|speed|scale|termbase|lookup|store|page|calibrate|errors|review_gain|long_line|report`.
+"""`python -m benchmarks all|quality|speed|scale|termbase|lookup|store|page|calibrate|errors|review_gain|long_line|backends|report`.
 
 Each benchmark writes benchmarks/results/<name>.json; every command then renders
 docs/benchmarks.md from all the result files there.
@@ -43,7 +43,7 @@ def run(name: str) -> None:
         scale.main(budget=TARGET_SECONDS / 2)
     elif name in ("lookup", "store", "page"):
         run_script(name)
-    elif name in ("calibrate", "errors", "review_gain", "long_line", "termbase"):
+    elif name in ("calibrate", "errors", "review_gain", "long_line", "termbase", "backends"):
         import importlib
 
         importlib.import_module(f"benchmarks.{name}").main(sys.argv[2:])
@@ -687,11 +687,11 @@ def render() -> str:
 def main(argv: list[str]) -> None:
     names = ("scale", "quality", "speed", "lookup", "store", "page")
     what = argv[0] if argv else "all"
-    extra = ("calibrate", "errors", "review_gain", "long_line", "termbase")
+    extra = ("calibrate", "errors", "review_gain", "long_line", "termbase", "backends")
     if what not in (*names, "all", "report", *extra):
         sys.exit(
             f"usage: python -m benchmarks [all|{'|'.join(names)}|calibrate [--write]|errors|"
-            "review_gain|long_line [MB]|termbase [TERMS...]|report]"
+            "review_gain|long_line [MB]|termbase [TERMS...]|backends [--texts N]|report]"
         )
     for name in names if what == "all" else (() if what == "report" else (what,)):
         run(name)

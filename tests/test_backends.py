@@ -44,6 +44,13 @@ def stand_in_onnx(monkeypatch, tmp_path):
     StandInOnnx.calls = 0
 
 
+@pytest.fixture
+def stand_in_openvino(monkeypatch, tmp_path):
+    monkeypatch.setattr(backends, "OpenVinoModel", StandInOnnx)
+    monkeypatch.setattr(embed, "convert", lambda model, fingerprint, backend="onnx": tmp_path)
+    StandInOnnx.calls = 0
+
+
 def test_backend_follows_option_then_environment_then_auto(no_gpu, monkeypatch):
     assert backends.requested(None) == "auto"
     monkeypatch.setenv("GLOSSARY_BACKEND", "onnx")
@@ -64,6 +71,18 @@ def test_auto_prefers_onnx_on_cpu_only_for_a_model_measured_with_it(no_gpu, monk
     assert backends.choose("auto", onnx_measured=True).label == "torch"
 
 
+def test_auto_prefers_openvino_when_measured_and_installed(no_gpu, monkeypatch):
+    monkeypatch.setattr(backends, "onnx_available", lambda: True)
+    monkeypatch.setattr(backends, "openvino_available", lambda: True)
+    both = {"onnx_measured": True, "openvino_measured": True}
+    assert backends.choose("auto", **both).label == "openvino"
+    assert backends.choose("auto", onnx_measured=True).label == "onnx"
+    assert backends.choose("openvino").label == "openvino"
+    assert backends.choose("onnx", **both).label == "onnx"
+    monkeypatch.setattr(backends, "openvino_available", lambda: False)
+    assert backends.choose("auto", **both).label == "onnx"
+
+
 def test_a_model_outside_the_registry_runs_on_torch_by_default(no_gpu, tiny_model, tmp_path):
     assert Embedder(tiny_model, tmp_path).backend == "torch"
     assert Embedder(tiny_model, tmp_path, backend="onnx").backend == "onnx"
@@ -81,9 +100,10 @@ def test_cache_keys_carry_the_backend_and_torch_keeps_its_old_keys():
     assert VectorCache.key("query: ", "partikomiteen") == old
     assert VectorCache.key("query: ", "partikomiteen", "torch") == old
     keys = {
-        VectorCache.key("query: ", "partikomiteen", b) for b in ("torch", "onnx", "torch-cuda-bf16")
+        VectorCache.key("query: ", "partikomiteen", b)
+        for b in ("torch", "onnx", "openvino", "torch-cuda-bf16")
     }
-    assert len(keys) == 3
+    assert len(keys) == 4
 
 
 def test_vectors_of_one_backend_are_never_served_to_another(
@@ -160,3 +180,51 @@ def test_onnx_export_gives_torchs_vectors_and_is_made_once(
     monkeypatch.setattr(backends, "export_onnx", refuse)
     second = Embedder(tiny_model, tmp_path / "c", backend="onnx")
     np.testing.assert_allclose(second.encode(TEXTS, task="query"), vectors, atol=1e-6)
+
+
+def test_openvino_vectors_are_kept_apart_from_torchs(
+    no_gpu, stand_in_openvino, tiny_model, tmp_path
+):
+    torch_vectors = Embedder(tiny_model, tmp_path, backend="torch").encode(TEXTS)
+    ov = Embedder(tiny_model, tmp_path, backend="openvino")
+    assert ov.backend == "openvino"
+    assert not np.allclose(ov.encode(TEXTS), torch_vectors) and ov.encoded == len(TEXTS)
+    again = Embedder(tiny_model, tmp_path, backend="torch")
+    assert np.array_equal(again.encode(TEXTS), torch_vectors) and again.encoded == 0
+
+
+def test_missing_openvino_falls_back_to_torch_with_one_line(
+    no_gpu, tiny_model, tmp_path, monkeypatch, capsys
+):
+    def not_installed(backend, folder):
+        raise ModuleNotFoundError("No module named 'openvino'")
+
+    monkeypatch.setattr(embed, "convert", lambda model, fingerprint, backend="onnx": tmp_path)
+    monkeypatch.setattr(backends, "run_converted", not_installed)
+    torch_vectors = Embedder(tiny_model, tmp_path / "a", backend="torch").encode(TEXTS)
+    capsys.readouterr()
+    embedder = Embedder(tiny_model, tmp_path / "b", backend="openvino")
+    np.testing.assert_allclose(embedder.encode(TEXTS), torch_vectors, atol=1e-5)
+    assert embedder.backend == "torch"
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "openvino" in notes[0] and "glossary[openvino]" in notes[0]
+    assert "torch" in notes[0]
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not backends.openvino_available(), reason="the openvino extra is not installed")
+def test_openvino_gives_torchs_vectors_with_the_real_model(no_gpu, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    from glossary.modelstore import cached_path, default_model_id
+
+    folder = cached_path(default_model_id())
+    if folder is None:
+        pytest.skip("the default model is not fetched")
+    texts = ["Ủy ban Thường vụ Quốc hội", "the party committee", "masové mobilizace"]
+    ov = Embedder(str(folder), tmp_path, backend="openvino")
+    vectors = ov.encode(texts, task="document")
+    assert ov.backend == "openvino"
+    st = SentenceTransformer(str(folder), device="cpu")
+    reference = st.encode(texts, prompt=ov.prompt_for("document"), normalize_embeddings=True)
+    assert np.min(np.sum(vectors * reference, axis=1)) >= 0.99
