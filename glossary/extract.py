@@ -358,9 +358,10 @@ def _flanked(run: list[Token], i: int, j: int, opening: int) -> bool:
     """Whether run[i..j] sits inside a longer capitalised name ("Den sentrale Komiteen for ...")."""
     before = run[i - 1] if i > 0 else None
     after = run[j + 1] if j + 1 < len(run) else None
-    if before is not None and before.is_word and _is_capitalised(before) and _is_capitalised(run[i]):
-        if before.start != opening:
-            return True
+    # A capitalised word that opens the sentence is no sign of a name.
+    opened = before is not None and before.is_word and before.start != opening
+    if opened and _is_capitalised(before) and _is_capitalised(run[i]):
+        return True
     return after is not None and after.is_word and _is_capitalised(after) and _is_capitalised(run[j])
 
 
