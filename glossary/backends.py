@@ -95,7 +95,7 @@ def choose(
     conversion was measured to keep its vectors, which `auto` requires before it prefers it on
     CPU (OpenVINO first: it measured faster than onnxruntime on the same export)."""
     wanted = requested(name)
-    if wanted in ("onnx", "openvino"):
+    if wanted in CONVERTED:
         return Choice(wanted)
     if wanted == "auto" and not gpu_present():
         if openvino_measured and openvino_available():

@@ -191,6 +191,12 @@ def choose_backend(model_id: str, request: str | None = None) -> backends.Choice
     )
 
 
+def _conversion_failure(exc: Exception) -> str:
+    """The first line of a failed conversion's message, short enough for one stderr line."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:160] if text else ""
+
+
 def prepare_backend(model: str, request: str | None = None) -> Path | None:
     """Make the model's conversion for the backend it would run on now, as its first encode
     would (`glossary model fetch`); None when that backend needs none. A failed conversion
@@ -203,7 +209,7 @@ def prepare_backend(model: str, request: str | None = None) -> Path | None:
     try:
         return convert(model, model_id.rpartition("@")[2], choice.name)
     except Exception as exc:  # noqa: BLE001 - the product would fall back to torch as well
-        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        reason = _conversion_failure(exc)
         backends.warn(f"the {choice.name} conversion failed ({type(exc).__name__}: {reason}); "
                       "encoding will run on torch")  # fmt: skip
         return None
@@ -258,7 +264,7 @@ class Embedder:
         try:
             return backends.run_converted(name, convert(self.model_name, self.fingerprint, name))
         except Exception as exc:  # noqa: BLE001 - any failure: torch still gives the vectors
-            reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+            reason = _conversion_failure(exc)
             hint = f"; pip install 'glossary[{name}]'" if isinstance(exc, ImportError) else ""
             backends.warn(f"the {name} backend is not usable here ({type(exc).__name__}: "
                           f"{reason}{hint}); encoding with torch instead")  # fmt: skip
