@@ -90,8 +90,9 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
             self.send_response(200)
         self.send_header("Content-Length", str(len(data) - start))
         self.end_headers()
-        self.wfile.write(data[start:])
+        # counted before the bytes go out: the client may check the count as soon as it has them
         RangeHandler.sent += len(data) - start
+        self.wfile.write(data[start:])
 
 
 def test_an_interrupted_download_resumes_where_it_stopped(tmp_path):
