@@ -228,3 +228,18 @@ def test_openvino_gives_torchs_vectors_with_the_real_model(no_gpu, tmp_path):
     st = SentenceTransformer(str(folder), device="cpu")
     reference = st.encode(texts, prompt=ov.prompt_for("document"), normalize_embeddings=True)
     assert np.min(np.sum(vectors * reference, axis=1)) >= 0.99
+
+
+def test_model_fetch_with_an_unknown_backend_stops_before_any_download(monkeypatch, capsys):
+    from clirun import one_line, run
+
+    from glossary import modelstore
+
+    def no_download(name=None):
+        raise AssertionError("fetch ran before the backend name was checked")
+
+    monkeypatch.setattr(modelstore, "fetch", no_download)
+    code, out, err = run(monkeypatch, capsys, "model", "fetch", "--backend", "openvnio")
+    assert code == 2 and out == ""
+    line = one_line(err)
+    assert line.startswith("error: ") and "unknown backend 'openvnio'" in line
