@@ -1,4 +1,4 @@
-"""`python -m benchmarks all|quality|speed|scale|termbase|lookup|store|page|calibrate|errors|review_gain|long_line|backends|report`.
+"""`python -m benchmarks all|quality|speed|scale|termbase|lookup|store|page|calibrate|errors|discovery|review_gain|long_line|backends|report`.
 
 Each benchmark writes benchmarks/results/<name>.json; every command then renders
 docs/benchmarks.md from all the result files there.
@@ -43,7 +43,9 @@ def run(name: str) -> None:
         scale.main(budget=TARGET_SECONDS / 2)
     elif name in ("lookup", "store", "page"):
         run_script(name)
-    elif name in ("calibrate", "errors", "review_gain", "long_line", "termbase", "backends"):
+    elif name in (
+        "calibrate", "errors", "discovery", "review_gain", "long_line", "termbase", "backends",
+    ):
         import importlib
 
         importlib.import_module(f"benchmarks.{name}").main(sys.argv[2:])
@@ -687,10 +689,12 @@ def render() -> str:
 def main(argv: list[str]) -> None:
     names = ("scale", "quality", "speed", "lookup", "store", "page")
     what = argv[0] if argv else "all"
-    extra = ("calibrate", "errors", "review_gain", "long_line", "termbase", "backends")
+    extra = (
+        "calibrate", "errors", "discovery", "review_gain", "long_line", "termbase", "backends",
+    )
     if what not in (*names, "all", "report", *extra):
         sys.exit(
-            f"usage: python -m benchmarks [all|{'|'.join(names)}|calibrate [--write]|errors|"
+            f"usage: python -m benchmarks [all|{'|'.join(names)}|calibrate [--write]|errors|discovery|"
             "review_gain|long_line [MB]|termbase [TERMS...]|backends [--texts N]|report]"
         )
     for name in names if what == "all" else (() if what == "report" else (what,)):
