@@ -22,6 +22,8 @@ def run_script(name: str) -> None:
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"{name}_bench.py")], check=True)
 
 
+# benchmarks with a main(argv) of their own, run one at a time (not part of `all`)
+EXTRA = ("calibrate", "errors", "discovery", "review_gain", "long_line", "termbase", "backends")
 TARGET_SECONDS = 50 * 60  # `all` should finish well within an hour on the two-core machine
 
 
@@ -43,9 +45,7 @@ def run(name: str) -> None:
         scale.main(budget=TARGET_SECONDS / 2)
     elif name in ("lookup", "store", "page"):
         run_script(name)
-    elif name in (
-        "calibrate", "errors", "discovery", "review_gain", "long_line", "termbase", "backends",
-    ):
+    elif name in EXTRA:
         import importlib
 
         importlib.import_module(f"benchmarks.{name}").main(sys.argv[2:])
@@ -689,10 +689,7 @@ def render() -> str:
 def main(argv: list[str]) -> None:
     names = ("scale", "quality", "speed", "lookup", "store", "page")
     what = argv[0] if argv else "all"
-    extra = (
-        "calibrate", "errors", "discovery", "review_gain", "long_line", "termbase", "backends",
-    )
-    if what not in (*names, "all", "report", *extra):
+    if what not in (*names, "all", "report", *EXTRA):
         sys.exit(
             f"usage: python -m benchmarks [all|{'|'.join(names)}|calibrate [--write]|errors|discovery|"
             "review_gain|long_line [MB]|termbase [TERMS...]|backends [--texts N]|report]"
