@@ -44,17 +44,17 @@ def read_judgements(path: Path = JUDGED) -> dict[tuple[str, str], tuple[str, str
         }
 
 
-def aligned_rows(workbook: Path, cache: str | None) -> tuple[list, set[str]]:
-    """Every term row of a fresh keyed run, and the ids of the discovered concepts."""
+def aligned_rows(workbook: Path, cache: str | None) -> tuple[list, set[str], str]:
+    """Every term row of a fresh keyed run, the ids of the discovered concepts, and the model."""
     from glossary import store
     from glossary.pipeline import run_align
 
     if workbook.exists():
         workbook.unlink()
-    run_align([SEEDS], workbook, concepts_file=CONCEPTS, model=model_path(), cache_dir=cache)
+    run = run_align([SEEDS], workbook, concepts_file=CONCEPTS, model=model_path(), cache_dir=cache)
     glossary = store.load(workbook)
     discovered = {c.concept_id for c in glossary.concepts if c.status == "discovered"}
-    return glossary.terms, discovered
+    return glossary.terms, discovered, run.model
 
 
 def share(part: int, whole: int) -> float | None:
@@ -71,7 +71,7 @@ def tally(rows: list[dict]) -> dict:
 
 def run(cache: str | None = None) -> dict:
     cache = cache or os.environ.get("GLOSSARY_TEST_CACHE") or None  # else ~/.cache/glossary
-    terms, discovered = aligned_rows(WORK / "discovery" / "terms.xlsx", cache)
+    terms, discovered, model = aligned_rows(WORK / "discovery" / "terms.xlsx", cache)
     new_rows = [t for t in terms if t.concept_id in discovered]
     chosen = sorted(new_rows, key=lambda t: sample_order(t.lang, t.term))[:SAMPLE_SIZE]
     judgements = read_judgements()
@@ -84,8 +84,10 @@ def run(cache: str | None = None) -> dict:
     confident = [r for r in sample if (r["confidence"] or 0.0) >= CONFIDENT]
     result = {
         "date": now(),
+        "model": model,
         "concepts_file": str(CONCEPTS.relative_to(ROOT)),
         "rows_total": len(terms),
+        "keyed_rows": len(terms) - len(new_rows),
         "new_concept_rows": len(new_rows),
         "new_concept_share": share(len(new_rows), len(terms)),
         "new_concepts": len(discovered),
