@@ -129,7 +129,7 @@ VERB_PROBES = {
 # Endings of adjectives, which name no concept on their own ("socioekonomisk").
 ADJECTIVE_ENDINGS = {
     "cs": ("ý", "ého", "ému", "ých", "ými", "ým"), "nl": ("isch", "ische"),
-    "sv": ("isk", "iska"), "nb": ("isk", "iske"), "en": ("ic", "ical"),
+    "sv": ("isk", "iska"), "nb": ("isk", "iske"),
 }  # fmt: skip
 
 
