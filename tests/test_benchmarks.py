@@ -165,3 +165,24 @@ TARGETS_FOR_TEST = {
     "lookup_p99_ms": 5,
     "peak_rss_mb": 500,
 }
+
+
+def test_discovery_judgements_are_one_verdict_per_row_with_a_reason():
+    import csv
+
+    from benchmarks.discovery import JUDGED, VERDICTS
+
+    with JUDGED.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and all(r["judgement"] in VERDICTS and r["reason"].strip() for r in rows)
+    assert len({(r["lang"], r["term"]) for r in rows}) == len(rows)
+
+
+def test_discovery_sample_keeps_its_rows_when_others_are_filtered_out():
+    from benchmarks.discovery import sample_order
+
+    rows = [("fr", f"terme {n}") for n in range(60)]
+    first = sorted(rows, key=lambda r: sample_order(*r))[:40]
+    kept = [r for r in rows if r != first[0]]  # a filter drops one sampled row
+    again = sorted(kept, key=lambda r: sample_order(*r))[:40]
+    assert set(first[1:]) <= set(again)

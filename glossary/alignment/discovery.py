@@ -102,16 +102,41 @@ def discover(
 CLAUSE_WORDS = {
     "nb": "er var har hadde ble blir skal vil kan må bør seg sin sitt sine alle hele mange noen vi de han hun det å som",
     "sv": "är var har hade blev blir ska skall vill kan måste bör sig sin sitt sina alla hela många några vi de han hon det att som enligt",
-    "nl": "is zijn was waren wordt worden werd heeft hebben had kan kunnen moet moeten zal zullen zich alle veel we wij ze hij zij die dat welke",
-    "cs": "je jsou byl byla bylo byli být se si všechny všech mnoho jsme jste aby který která které což",
+    "nl": "is zijn was waren wordt worden werd heeft hebben had kan kunnen moet moeten zal zullen zich alle veel we wij ze hij zij die dat welke te",
+    "cs": "je jsou byl byla bylo byli být se si všechny všech mnoho jsme jste aby který která které což svůj své svého svých svým svou svoji jeho její jejich",
     "fr": "est sont était été être a ont avait se tous toutes beaucoup nous vous ils elles il elle qui que dont notamment",
     "en": "is are was were be been has have had will would can could should all we they he she which who that",
 }  # fmt: skip
 
 
+# Conjunctions that join two concepts ("organisasjoner og masseforeninger"): a new concept is one.
+COORDINATORS = {
+    "nb": "og eller", "sv": "och eller", "nl": "en of", "cs": "a i nebo ani či",
+    "fr": "et ou", "en": "and or",
+}  # fmt: skip
+# Number words that make a span an amount ("milliards de VND", "miljarder VND").
+NUMBER_WORDS = {
+    "nb": "tusen million millioner milliard milliarder", "sv": "tusen miljon miljoner miljard miljarder",
+    "nl": "duizend miljoen miljoenen miljard miljarden", "cs": "tisíc tisíce milion milionů miliarda miliardy miliard",
+    "fr": "mille million millions milliard milliards", "en": "thousand million millions billion billions",
+}  # fmt: skip
+HEAD_FIRST = {"fr"}  # where a noun phrase's head is its first word; elsewhere its last
+# (infinitive ending, ending of a finite form of it): simplemma reads the form back to a verb
+VERB_PROBES = {
+    "fr": (("er", "ons"), ("er", "é")), "sv": (("a", "ade"),), "nb": (("ere", "erte"),),
+    "nl": (("eren", "eert"),),
+}  # fmt: skip
+# Endings of adjectives, which name no concept on their own ("socioekonomisk").
+ADJECTIVE_ENDINGS = {
+    "cs": ("ý", "ého", "ému", "ých", "ými", "ým"), "nl": ("isch", "ische"),
+    "sv": ("isk", "iska"), "nb": ("isk", "iske"),
+}  # fmt: skip
+
+
 def looks_like_term(cand: Candidate, settings: AlignSettings) -> bool:
     """Could this candidate head a new concept? Not an amount or date, not a fragment of a
-    personal name, not a clause fragment, not one everyday word, not English left untranslated."""
+    personal name, not a clause fragment, not one everyday word, not English left untranslated,
+    not two concepts joined by "and", not headed by a verb, participle or adverb."""
     from glossary.extract import function_words
 
     words = cand.form.split()
@@ -121,11 +146,116 @@ def looks_like_term(cand: Candidate, settings: AlignSettings) -> bool:
         return False  # amounts, dates, counts
     if len(words) == 1 and cand.kind != "abbreviation" and words[0][:1].isupper():
         return False  # one part of a name ("Trung", "Chi")
+    folded = [w.casefold() for w in words]
     clause = set(CLAUSE_WORDS.get(cand.lang, "").split())
-    if any(w.casefold() in clause for w in words):
+    if clause.intersection(folded):
+        return False
+    if set(NUMBER_WORDS.get(cand.lang, "").split()).intersection(folded):
+        return False  # "milliards de VND": an amount, not a concept
+    if is_coordinated(cand):
+        return False
+    if folded and not_noun_headed(folded, cand.lang):
+        return False
+    if len(folded) == 1 and is_adjective(folded[0], cand.lang):
+        return False
+    if name_goes_on(cand):
         return False
     english = cand.lang != "en" and _is_english(words, cand.lang)
     return not (is_common_word(cand, settings) or english)
+
+
+def is_coordinated(cand: Candidate) -> bool:
+    """Two things joined by a conjunction ("bijeenkomsten en dialogen", "urychleně a
+    synchronně"): a terminologist files each on its own. Names and slogans may hold one."""
+    joiners = set(COORDINATORS.get(cand.lang, "").split())
+    inner = [w.casefold() for w in cand.form.split()[1:-1]]
+    return cand.kind not in ("name", "slogan") and any(w in joiners for w in inner)
+
+
+def not_noun_headed(words: Sequence[str], lang: str) -> bool:
+    """A verb anywhere ("synkronisera tillvägagångssättet", "prêter attention"), or a participle
+    or adverb as the head ("aandacht besteed", "synchronisé", "synchronně"): not a noun phrase."""
+    head = words[0] if lang in HEAD_FIRST else words[-1]
+    return (
+        any(is_verb(w, lang) for w in words) or is_participle(head, lang) or is_adverb(head, lang)
+    )
+
+
+def _lemma(word: str, lang: str) -> str | None:
+    """simplemma's lemma of a lower-case word, or None where it does not know the word."""
+    from glossary.headwords import lemma
+
+    return lemma(word, lang)
+
+
+def is_verb(word: str, lang: str) -> bool:
+    """An infinitive or a finite verb, told by simplemma: a finite form of the word that it reads
+    back to the word ("prêter": prêtons, "synkronisera": synkroniserade, "innoveren": innoveert),
+    or a lemma of the word that the word is a tense of ("förändrar", "šli", "inovovaly").
+    A noun has no such forms ("dossier": no "dossions")."""
+    if len(word) >= 5 and any(
+        word.endswith(ending) and _lemma(word[: -len(ending)] + probe, lang) == word
+        for ending, probe in VERB_PROBES.get(lang, ())
+    ):
+        return True
+    found = _lemma(word, lang)
+    if lang == "sv" and word.endswith("ar") and found == word[:-1]:
+        return True  # present tense of an -a verb
+    if lang == "cs":
+        past = word.endswith(("l", "la", "lo", "li", "ly"))
+        if past and found and found != word and found.endswith("t"):
+            return True
+        return word.endswith(("oval", "ovala", "ovalo", "ovali", "ovaly"))
+    return False
+
+
+def is_participle(word: str, lang: str) -> bool:
+    """A past participle: "besteed" and "georganiseerd" (lemma an -en verb of the same stem),
+    "synchronisé" (beside a verb "synchroniser"), "mobilisert" (beside "mobilisere")."""
+    found = _lemma(word, lang)
+    if lang == "nl" and found and found != word and word[-1:] in ("d", "t"):
+        stem = word[2:] if word.startswith("ge") else word
+        return found.endswith("en") and found.startswith(stem[:3])
+    if lang == "fr" and word.endswith(("é", "ée", "és", "ées")):
+        base = (found or word).removesuffix("s").removesuffix("e")
+        return base.endswith("é") and _lemma(base[:-1] + "er", lang) == base[:-1] + "er"
+    if lang == "nb" and word.endswith(("ert", "erte")):
+        return bool(found) and found != word and found.endswith("ere")
+    if lang == "fr" and word.endswith("ant"):  # "créant"
+        return bool(found) and found != word and found.endswith(("er", "ir", "re"))
+    return False
+
+
+def is_adverb(word: str, lang: str) -> bool:
+    """A Czech adverb made from an adjective ("synchronně", "urychleně", "ekonomicky"), which
+    simplemma leaves as it is, where an inflected noun ("straně") has a lemma of its own."""
+    if lang != "cs" or not word.endswith(("ně", "cky", "sky")):
+        return False
+    found = _lemma(word, lang)
+    return found is None or found == word
+
+
+def is_adjective(word: str, lang: str) -> bool:
+    """A word with an adjective's ending: alone it is a modifier, not a term."""
+    return word.endswith(ADJECTIVE_ENDINGS.get(lang, ())) and len(word) > 4
+
+
+def name_goes_on(cand: Candidate) -> bool:
+    """A name cut short: in every sentence the span is followed by another capitalised word
+    ("president Ho" of "president Ho Chi Minh", "Herr Ho" of "Herr Ho Van Phen")."""
+    words = cand.form.split()
+    if not words or not words[-1][:1].isupper():
+        return False
+    seen = 0
+    for ctx in cand.contexts:
+        at = ctx.sentence.find(cand.form)
+        if at < 0:
+            continue
+        seen += 1
+        after = ctx.sentence[at + len(cand.form) :].split(maxsplit=1)
+        if not after or not after[0][:1].isupper():
+            return False
+    return seen > 0
 
 
 def names_agree(members: Sequence[Candidate]) -> bool:
@@ -205,8 +335,12 @@ def new_concepts(
     concepts, proposals = [], []
     # Strongest groups first, so that ids and collisions do not depend on the link order.
     for group in sorted(groups, key=lambda g: (-min(s for _l, _i, s in g), g)):
-        members = [pool[lang][i] for lang, i, _s in group]
         strength = min(s for _l, _i, s in group)
+        if beside_list:
+            # A coordination ("organisasjoner og masseforeninger" beside three "mass
+            # organisations") is a wrong span around a term: it leaves, and the rest may stand.
+            group = [(lang, i, s) for lang, i, s in group if not is_coordinated(pool[lang][i])]
+        members = [pool[lang][i] for lang, i, _s in group]
         z = settings.discovery_slope * (strength - settings.discovery_threshold)
         link_conf = sigmoid(z - settings.discovery_offset)
         # Beside a list, a right link between two non-terms is still junk to a reviewer.
@@ -218,6 +352,8 @@ def new_concepts(
             or strength < settings.new_concept_min_link
             or len(members) < settings.new_concept_min_langs
             or max(lengths) > settings.new_concept_length_ratio * min(lengths)
+            # any other non-term says the group links no terms: on the seeds, keeping the rest
+            # of such groups too let in 7 junk rows and no real one
             or not all(looks_like_term(m, settings) for m in members)
             or not names_agree(members)
         ):
