@@ -1,4 +1,4 @@
-"""`python -m benchmarks all|quality|speed|scale|termbase|lookup|store|page|calibrate|errors|discovery|review_gain|long_line|backends|report`.
+"""`python -m benchmarks all|quality|speed|scale|termbase|lookup|store|page|calibrate|errors|discovery|levers|review_gain|long_line|backends|report`.
 
 Each benchmark writes benchmarks/results/<name>.json; every command then renders
 docs/benchmarks.md from all the result files there.
@@ -24,7 +24,9 @@ def run_script(name: str) -> None:
 
 
 # benchmarks with a main(argv) of their own, run one at a time (not part of `all`)
-EXTRA = ("calibrate", "errors", "discovery", "review_gain", "long_line", "termbase", "backends")
+EXTRA = (
+    "calibrate", "errors", "discovery", "levers", "review_gain", "long_line", "termbase", "backends",
+)  # fmt: skip
 TARGET_SECONDS = 50 * 60  # `all` should finish well within an hour on the two-core machine
 
 
@@ -529,6 +531,39 @@ def calibrate_section(cv: dict) -> list[str]:
     return out + [""]
 
 
+LEVER_NAMES = {
+    "shipped": "shipped features",
+    "rank_k_30": "shortlist of 30 instead of 15",
+    "symmetric_prompt": "a second similarity with the symmetric STS prompt",
+    "contextual": "contextual span vectors (one pass per sentence)",
+}
+
+
+def levers_section(lv: dict) -> list[str]:
+    """`python -m benchmarks levers`: ranking levers against the shipped features."""
+    seeds = ", ".join(str(s) for s in lv["fold_seeds"])
+    out = [
+        "### Ranking levers",
+        "",
+        f"From `python -m benchmarks levers` ({lv['date'][:16]}): each lever scored by the same "
+        f"nested 5-fold cross-validation as calibrate, under fold seeds {seeds}, against the "
+        "shipped features on the same folds. The spread of the shipped row between seeds is "
+        "the noise a lever has to beat; none here is in the product.",
+        "",
+    ]
+    rows = []
+    for mode, scores in lv["modes"].items():
+        for name, s in scores.items():
+            f1s = [v["f1"] for v in s["by_seed"].values()]
+            deltas = "" if name == "shipped" else ", ".join(f"{d:+.3f}" for d in s["deltas"])
+            rows.append([mode, LEVER_NAMES.get(name, name), ", ".join(f"{f:.3f}" for f in f1s),
+                         f"{s['mean_f1']:.3f}", deltas,
+                         "" if name == "shipped" else f"{s['mean_delta']:+.3f}"])  # fmt: skip
+    return out + _table(
+        ["mode", "lever", "F1 by seed", "mean F1", "delta by seed", "mean delta"], rows
+    )
+
+
 def discovery_section(d: dict) -> list[str]:
     """`python -m benchmarks discovery`: new-concept rows beside a concept list, judged by hand."""
     o, c = d["overall"], d["confident"]
@@ -702,8 +737,8 @@ def headline(results: dict) -> list[str]:
 def render() -> str:
     """docs/benchmarks.md from whatever result files exist."""
     names = (
-        "calibrate", "quality", "discovery", "speed", "scale", "lookup", "store", "page",
-        "long_line", "model_calibration", "termbase",
+        "calibrate", "levers", "quality", "discovery", "speed", "scale", "lookup", "store",
+        "page", "long_line", "model_calibration", "termbase",
     )  # fmt: skip
     results = {n: read_result(n) for n in names}
     first = next((r for r in (results["speed"], results["quality"], results["scale"]) if r), {})
@@ -727,6 +762,7 @@ def render() -> str:
     lines += headline(results)
     for name, section in (
         ("calibrate", calibrate_section),
+        ("levers", levers_section),
         ("quality", quality_section),
         ("discovery", discovery_section),
         ("speed", speed_section),

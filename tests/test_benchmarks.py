@@ -186,3 +186,33 @@ def test_discovery_sample_keeps_its_rows_when_others_are_filtered_out():
     kept = [r for r in rows if r != first[0]]  # a filter drops one sampled row
     again = sorted(kept, key=lambda r: sample_order(*r))[:40]
     assert set(first[1:]) <= set(again)
+
+
+def test_levers_find_each_candidate_span_inside_its_sentence(seeds_dir):
+    from benchmarks.levers import _span_jobs
+    from glossary.corpus import read_corpus
+    from glossary.extract import extract_candidates
+
+    docs = [d for d in read_corpus([seeds_dir]).documents if d.lang == "sv"]
+    cands = extract_candidates(docs)
+    jobs = _span_jobs(cands, docs)
+    spans = [(s, n, a, b) for s, found in jobs.items() for n, a, b in found]
+    assert len({n for _s, n, _a, _b in spans}) > 0.9 * len(cands)
+    for sentence, n, a, b in spans:
+        assert sentence[a:b].casefold() in {f.casefold() for f in cands[n].forms}
+
+
+def test_levers_table_shows_each_lever_against_the_shipped_features():
+    from benchmarks.__main__ import levers_section
+
+    by_seed = {"13": {"f1": 0.66}, "7": {"f1": 0.67}}
+    result = {"date": "2026-12-04T19:00", "fold_seeds": [13, 7], "modes": {"keyed": {
+        "shipped": {"by_seed": by_seed, "mean_f1": 0.665, "mean_delta": 0.0, "deltas": [0, 0]},
+        "contextual": {"by_seed": by_seed, "mean_f1": 0.655, "mean_delta": -0.01,
+                       "deltas": [-0.01, -0.01]},
+    }}}  # fmt: skip
+    text = "\n".join(levers_section(result))
+    assert (
+        "| keyed | contextual span vectors (one pass per sentence) | 0.660, 0.670 | 0.655 |" in text
+    )
+    assert "-0.010" in text
