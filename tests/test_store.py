@@ -109,6 +109,9 @@ def test_text_round_trips_exactly(tmp_path):
         "line one\nline two",
         "0123",
         "TRUE",
+        "a < b & c > d",
+        "_x0041_ is no escape",
+        "term",  # also a header, which xlsxwriter put in the shared strings first
     ]
     g = Glossary(
         concepts=[ConceptEntry("c1", vi=tricky[0], definition=tricky[4])],
@@ -119,6 +122,9 @@ def test_text_round_trips_exactly(tmp_path):
     assert [t.note for t in back.terms] == tricky
     assert [t.term for t in back.terms] == [text.strip() for text in tricky]
     assert back.concepts == g.concepts
+    rows = list(openpyxl.load_workbook(tmp_path / "terms.xlsx")["Terms"].values)
+    notes = [r[rows[0].index("note")] for r in rows]
+    assert notes == ["note", *tricky]  # what Excel and LibreOffice read, too
 
 
 def test_term_that_looks_like_a_formula_is_stored_as_text(tmp_path):
