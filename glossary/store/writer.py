@@ -200,15 +200,20 @@ def _xml_text(value: str) -> str:
     return value
 
 
-def cell_xml(ref: str, style: str, value, strings: SharedStrings, date_style: str = "") -> str:
+def cell_xml(
+    ref: str, style: str, value, strings: SharedStrings | None = None, date_style: str = ""
+) -> str:
     """One cell of the sheet XML, "" for an empty one; styles are ' s="N"' or ""; text goes
-    to the shared strings."""
+    to the shared strings, or inline where there are none."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         if isinstance(value, Formula):
             return f'<c r="{ref}"{style}><f>{_xml_text(value[1:])}</f><v>0</v></c>'
-        return f'<c r="{ref}"{style} t="s"><v>{strings.index(_xml_text(value))}</v></c>'
+        t = _xml_text(value)
+        if strings is None:
+            return f'<c r="{ref}"{style} t="inlineStr"><is>{_t_element(t)}</is></c>'
+        return f'<c r="{ref}"{style} t="s"><v>{strings.index(t)}</v></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float)) and math.isfinite(value):
@@ -278,12 +283,20 @@ def _style(fmt) -> str:
 
 
 def rows_xml(
-    letters: list[str], styles: list[str], rows, strings, heights=None, date_style=""
+    letters: list[str],
+    styles: list[str],
+    rows,
+    strings: SharedStrings | None = None,
+    heights=None,
+    date_style="",
 ) -> str:
     """Sheet XML of data rows from row 2 on: each row's values in column order, text in the
-    shared strings."""
+    shared strings (inline where there are none)."""
     heights = heights or {}
-    text_cell = [f'{style} t="s"><v>' for style in styles]
+    if strings is None:
+        text_cell, close = [f'{style} t="inlineStr"><is><t>' for style in styles], "</t></is></c>"
+    else:
+        text_cell, close = [f'{style} t="s"><v>' for style in styles], "</v></c>"
     out = []
     for n, row in enumerate(rows, start=2):
         # Most rows hold plain text only: checked at once, their texts are shared as they are.
@@ -297,7 +310,8 @@ def rows_xml(
                 and len(value) <= MAX_TEXT
                 and value.strip() == value
             ):
-                cells.append(f'<c r="{col}{n}"{opening}{strings.index(value)}</v></c>')
+                text = value if strings is None else strings.index(value)
+                cells.append(f'<c r="{col}{n}"{opening}{text}{close}')
                 continue
             if value is not None and value != "":
                 cells.append(cell_xml(f"{col}{n}", style, value, strings, date_style))
@@ -308,7 +322,7 @@ def rows_xml(
 
 
 @dataclass
-class _SheetRows:
+class SheetRows:
     """The data rows of one sheet, to go into its part once the shared strings are known."""
 
     part: str
@@ -322,7 +336,7 @@ class _SheetRows:
     def last(self) -> str:
         return f"{self.letters[-1]}{len(self.rows) + 1}"
 
-    def xml(self, strings: SharedStrings) -> str:
+    def xml(self, strings: SharedStrings | None) -> str:
         return rows_xml(
             self.letters, self.styles, self.rows, strings, self.heights, self.date_style
         )
@@ -371,7 +385,7 @@ def _data_sheet(wb, spec: SheetSpec, rows: list[tuple], extras: Extras | None, f
     _print_setup(ws)
     letters = [letter(i) for i in range(len(header))]
     styles = [_style(formats.of(columns.get(name))) for name in header]
-    return _SheetRows(_part(ws), letters, styles, rows, heights, _style(formats.date))
+    return SheetRows(_part(ws), letters, styles, rows, heights, _style(formats.date))
 
 
 def _part(ws) -> str:
@@ -382,17 +396,17 @@ _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 _SHARED_STRINGS = "xl/sharedStrings.xml"
 
 
-def _with_rows(xlsx: bytes, sheets: list[_SheetRows]) -> bytes:
-    """The workbook with each sheet's data rows put after its header row, and their texts in
-    the shared string table."""
+def with_rows(xlsx: bytes, sheets: list[SheetRows]) -> bytes:
+    """The workbook with each sheet's data rows put after its header row, their texts in its
+    shared string table (xlsxwriter writes one) or inline where it has none (openpyxl 3.1)."""
     by_part = {s.part: s for s in sheets}
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(xlsx)) as src,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as dst,
     ):
-        # Every sheet has a text header row, so xlsxwriter always writes the table.
-        strings = SharedStrings(src.read(_SHARED_STRINGS))
+        shared = _SHARED_STRINGS in src.namelist()
+        strings = SharedStrings(src.read(_SHARED_STRINGS)) if shared else None
         xml = {s.part: s.xml(strings).encode("utf-8") for s in sheets}
         for info in src.infolist():
             data = src.read(info)
@@ -401,7 +415,7 @@ def _with_rows(xlsx: bytes, sheets: list[_SheetRows]) -> bytes:
                 head, tail = data.rsplit(b"</sheetData>", 1)
                 head = _DIMENSION.sub(f'<dimension ref="A1:{sheet.last}"/>'.encode(), head, 1)
                 data = b"".join((head, xml[sheet.part], b"</sheetData>", tail))
-            elif info.filename == _SHARED_STRINGS:
+            elif strings is not None and info.filename == _SHARED_STRINGS:
                 data = strings.xml()
             dst.writestr(info, data, compresslevel=COMPRESS_LEVEL)
     return out.getvalue()
@@ -454,8 +468,8 @@ def to_bytes(glossary: Glossary, extras: dict[str, Extras] | None = None) -> byt
         ws.write_string(0, c, name)
     memory = list(memory_rows(glossary))
     letters = [letter(i) for i in range(len(MACHINE_COLUMNS))]
-    streamed.append(_SheetRows(_part(ws), letters, [""] * len(letters), memory))
+    streamed.append(SheetRows(_part(ws), letters, [""] * len(letters), memory))
     ws.hide()
     wb.worksheets()[1].activate()  # open on Terms, where the review happens
     wb.close()
-    return _with_rows(buffer.getvalue(), streamed)
+    return with_rows(buffer.getvalue(), streamed)
