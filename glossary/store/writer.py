@@ -232,30 +232,32 @@ def _t_element(t: str) -> str:
 
 
 class SharedStrings:
-    """The workbook's shared string table: xlsxwriter's (headers, About) and the data rows'.
+    """A workbook's shared string table: the entries xlsxwriter wrote (headers, About) and
+    the data rows' texts added after them.
 
     Data cells refer to their text by number, as Excel and LibreOffice write them; a sheet of
     references is half the XML of one with the text inline, so reading it back (sizing it up,
     then parsing it) takes less, and each repeated text (a status, a language) is stored once.
     """
 
-    _SST = re.compile(rb'<sst\b[^>]*\bcount="(\d+)" uniqueCount="(\d+)">')
-    _SIMPLE = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>')
+    _OPENING = re.compile(rb'<sst\b[^>]*?\bcount="(\d+)" uniqueCount="(\d+)"[^>]*>')
+    _PLAIN = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>')
 
-    def __init__(self, xml: bytes) -> None:
-        m = self._SST.search(xml)
-        if m is None:
-            raise ValueError("xlsxwriter wrote no shared string table")
-        self._xml, self._refs = xml, int(m.group(1))
-        simple = self._SIMPLE.findall(xml)
-        self._first = int(m.group(2))
-        # xlsxwriter's own texts are found again by the data cells, unless some are not plain.
+    def __init__(self, xml: bytes, opening: re.Match[bytes]) -> None:
+        self._xml, self._opening = xml, opening
+        self._refs, self._first = int(opening.group(1)), int(opening.group(2))
+        plain = self._PLAIN.findall(xml)
+        # The table's own texts are found again by the data cells, unless some are not plain.
         self._index: dict[str, int] = (
-            {t.decode("utf-8"): i for i, t in enumerate(simple)}
-            if len(simple) == self._first
-            else {}
+            {t.decode("utf-8"): i for i, t in enumerate(plain)} if len(plain) == self._first else {}
         )
         self._added: list[str] = []
+
+    @classmethod
+    def of(cls, xml: bytes) -> SharedStrings | None:
+        """The table in this part; None when its opening is not the form xlsxwriter writes."""
+        opening = cls._OPENING.search(xml)
+        return cls(xml, opening) if opening else None
 
     def index(self, t: str) -> int:
         """The number of this (escaped) text in the table, added if new."""
@@ -267,14 +269,23 @@ class SharedStrings:
         return i
 
     def xml(self) -> bytes:
-        """The table's part, xlsxwriter's entries followed by the added ones."""
-        m = self._SST.search(self._xml)
-        head = self._xml[: m.start()]
-        counts = f'count="{self._refs}" uniqueCount="{self._first + len(self._added)}">'.encode()
-        opening = m.group(0)[: m.group(0).index(b'count="')] + counts
-        body, end = self._xml[m.end() :].rsplit(b"</sst>", 1)
+        """The table's part: the counts updated, the added entries after the first ones."""
+        xml, m = self._xml, self._opening
+        body, end = xml[m.end() :].rsplit(b"</sst>", 1)
         added = "".join(f"<si>{_t_element(t)}</si>" for t in self._added).encode("utf-8")
-        return b"".join((head, opening, body, added, b"</sst>", end))
+        return b"".join(
+            (
+                xml[: m.start(1)],
+                str(self._refs).encode(),
+                xml[m.end(1) : m.start(2)],
+                str(self._first + len(self._added)).encode(),
+                xml[m.end(2) : m.end()],
+                body,
+                added,
+                b"</sst>",
+                end,
+            )
+        )
 
 
 def _style(fmt) -> str:
@@ -406,7 +417,7 @@ def with_rows(xlsx: bytes, sheets: list[SheetRows]) -> bytes:
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as dst,
     ):
         shared = _SHARED_STRINGS in src.namelist()
-        strings = SharedStrings(src.read(_SHARED_STRINGS)) if shared else None
+        strings = SharedStrings.of(src.read(_SHARED_STRINGS)) if shared else None
         xml = {s.part: s.xml(strings).encode("utf-8") for s in sheets}
         for info in src.infolist():
             data = src.read(info)
