@@ -2,7 +2,7 @@
 
 A small file can unpack to gigabytes (a zip bomb), or declare a cell in row 2,000,000,000
 that a reader pads its rows up to. Each limit below is far above a real glossary: a
-10,000-term terms.xlsx unpacks to about 12 MB and has 10,001 rows.
+10,000-term terms.xlsx unpacks to about 14 MB and has 10,001 rows.
 """
 
 from __future__ import annotations
