@@ -654,3 +654,17 @@ def test_validate_command_lists_every_problem(workbook):
     result = CliRunner().invoke(app, ["validate", str(workbook), "--json"])
     data = json.loads(result.stdout)
     assert data["valid"] is False and len(data["problems"]) == 2
+
+
+def test_records_made_in_bulk_equal_those_made_one_by_one():
+    from glossary.store.schema import records_of
+
+    rows = [("c1", "nb", "helse", "a note", "t1"), ("c2", "sv", "hälsa", "", "t2")]
+    names = ("concept_id", "lang", "term", "note", "row_id")
+    made = records_of(TermEntry, names, rows)
+    expected = [TermEntry(**dict(zip(names, row, strict=True))) for row in rows]
+    assert made == expected and [t.row_id for t in made] == ["t1", "t2"]
+    assert [repr(t) for t in made] == [repr(t) for t in expected]
+    assert {hash(t) for t in made} == {hash(t) for t in expected}
+    with pytest.raises(TypeError, match="no default for concept_id"):
+        records_of(ConceptEntry, ("vi",), [("khái niệm",)])

@@ -200,6 +200,8 @@ def records_of(make: type, names: Sequence[str], rows: Iterable[Sequence]) -> li
     same records (equal, same fields) at less than half the cost. For records without
     __post_init__ and default factories, as those of glossary.models are.
     """
+    if hasattr(make, "__post_init__"):  # it would be skipped
+        raise TypeError(f"{make.__name__} has __post_init__; make its records one by one")
     defaults = {}
     for f in fields(make):
         if f.name not in names:
