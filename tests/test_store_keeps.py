@@ -343,3 +343,17 @@ def test_formatted_workbook_rebuilds_contexts_and_memory_exactly(workbook):
     shown = [wb["Contexts"].cell(r + 2, 6).value for r in range(len(tricky))]
     # openpyxl leaves Excel's escape of a literal "_x0041_" as written; Excel undoes it
     assert shown == [s.replace("_x0041_", "_x005F_x0041_") for s in tricky]
+
+
+def test_formatted_update_keeps_escape_like_text_in_terms(workbook):
+    first = proposal()
+    first.terms[0] = replace(first.terms[0], context="_x0041_ first", evidence="a _x0042_ b")
+    store.update(workbook, first)
+    wb = openpyxl.load_workbook(workbook)  # a colour: the update goes through load-and-modify
+    wb["Terms"]["J2"].fill = PatternFill("solid", start_color="FFFF00")
+    wb.save(workbook)
+    run = fresh_run(first)
+    run.terms[0] = replace(run.terms[0], context="_x0041_ second\r", evidence="a _x0043_ b")
+    assert store.update(workbook, run).written
+    back = next(t for t in store.load(workbook).terms if t.term == run.terms[0].term)
+    assert (back.context, back.evidence) == ("_x0041_ second\r", "a _x0043_ b")

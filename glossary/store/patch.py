@@ -31,7 +31,7 @@ from glossary.store.schema import (
     SheetSpec,
     letter,
 )
-from glossary.store.writer import SheetRows, clean, sheet_rows, with_rows
+from glossary.store.writer import SheetRows, literal_text, sheet_rows, with_rows
 
 
 def cannot_keep(reading: Reading) -> list[str]:
@@ -48,7 +48,7 @@ def _set(cell, value) -> None:
     """Set a cell only if its value changes; text stays text."""
     value = None if value == "" else value
     if isinstance(value, str):
-        value = clean(value)
+        value = literal_text(value)  # openpyxl writes text as it is given
     if cell.value == value and cell.data_type != "f":
         return
     cell.value = value
@@ -89,7 +89,7 @@ def _fresh_sheet(wb, name: str, header, rows, widths=None):
         for c, value in enumerate(row, start=1):
             if value is None or value == "":
                 continue
-            cell = ws.cell(r, c, clean(value) if isinstance(value, str) else value)
+            cell = ws.cell(r, c, literal_text(value) if isinstance(value, str) else value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever it starts with
     for i, width in enumerate(widths or ()):

@@ -190,12 +190,18 @@ def _formats_for(ws, spec: SheetSpec, place: dict[str, int], count: int, formats
         )  # fmt: skip
 
 
+def literal_text(value: str) -> str:
+    """Cleaned text with Excel's own escapes, so that a reader gives back exactly this text: a
+    literal "_x0041_" is written "_x005F_x0041_", a carriage return "_x000D_"."""
+    return _LOOKS_ESCAPED.sub(r"_x005F\1", clean(value)).replace("\r", "_x000D_")
+
+
 def _xml_text(value: str) -> str:
     """Text as the content of a sheet XML element (escaped, cleaned, at most MAX_TEXT long)."""
     if len(value) > MAX_TEXT:
         value = value[:MAX_TEXT]
     if _NEEDS_ESCAPE.search(value):
-        value = _LOOKS_ESCAPED.sub(r"_x005F\1", clean(value)).replace("\r", "_x000D_")
+        value = literal_text(value)
         value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return value
 
