@@ -49,15 +49,37 @@ def normalize(text: str) -> str:
     return _SPACE_RUN.sub(" ", text).strip(_EDGE).strip()
 
 
+class _Combining(dict):
+    """str.translate table that deletes combining marks, filled in as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_STRIP_MARKS = _Combining()
+
+
 def fold(text: str) -> str:
     """Text without diacritics (Dân vận -> dan van, Đảng -> dang), for typing on any keyboard."""
+    if text.isascii():  # nothing to fold; most words of most glossaries
+        return text
     text = unicodedata.normalize("NFD", text.translate(_FOLD))
-    return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
+    return unicodedata.normalize("NFC", text.translate(_STRIP_MARKS))
 
 
 def tokens(text: str) -> list[str]:
     """Normalised word tokens (hyphenated words and elisions stay whole)."""
     return _TOKEN.findall(normalize(text))
+
+
+def _words(norm: str) -> list[str]:
+    """tokens() of normalised text; plain words split on spaces without the regex."""
+    # str.isalnum accepts exactly the characters \w matches, the underscore aside.
+    if norm.replace(" ", "").isalnum():
+        return norm.split(" ")
+    return _TOKEN.findall(norm)
 
 
 def token_spans(text: str) -> list[tuple[int, int, str]]:
@@ -242,6 +264,14 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
     """Build the in-memory search index; langs limits which term languages are included."""
     wanted = set(langs) if langs else None
     index = LookupIndex()
+    normal: dict[str, str] = {}  # text -> normalize(text): each term text is needed thrice
+
+    def normal_of(text: str) -> str:
+        found = normal.get(text)
+        if found is None:
+            found = normal[text] = normalize(text)
+        return found
+
     contexts: dict[tuple[str, str, str], str] = {}
     for c in glossary.contexts:
         contexts.setdefault((c.concept_id, c.lang, normalize(c.term)), c.sentence)
@@ -273,7 +303,7 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
         if at is None or not term.term.strip():
             continue
         context = term.context or contexts.get(
-            (term.concept_id, term.lang, normalize(term.term)), ""
+            (term.concept_id, term.lang, normal_of(term.term)), ""
         )
         index.concepts[at]["terms"].append(
             (term.lang, term.term, term.status, term.confidence, context)
@@ -281,18 +311,19 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
         if wanted is None or term.lang in wanted:
             index.entries.append((at, term.lang, term.term, term.status, "term"))
             own = len(index.entries) - 1
-            seen = {normalize(term.term)}
+            seen = {normal_of(term.term)}
             for form in filter(None, (f.strip() for f in term.forms.split(";"))):
-                if (norm_form := normalize(form)) not in seen:
+                if (norm_form := normal_of(form)) not in seen:
                     seen.add(norm_form)
                     index.term_entry[len(index.entries)] = own
                     index.entries.append((at, term.lang, form, term.status, "form"))
     for concept in index.concepts:
-        concept["terms"].sort(key=lambda t: (t[0], STATUS_RANK.get(t[2], 9), normalize(t[1])))
+        concept["terms"].sort(key=lambda t: (t[0], STATUS_RANK.get(t[2], 9), normal_of(t[1])))
 
     # Each entry is normalised once; a word's folded form is computed once per build.
-    index.entry_norm = [normalize(text) for _, _, text, _, _ in index.entries]
-    words = [_TOKEN.findall(norm) for norm in index.entry_norm]  # = tokens(text)
+    index.entry_norm = [normal_of(text) for _, _, text, _, _ in index.entries]
+    normal.clear()
+    words = [_words(norm) for norm in index.entry_norm]  # = tokens(text)
     words_by_lang: dict[str, set[str]] = {}
     for (_, lang, _, _, _), found in zip(index.entries, words, strict=True):
         words_by_lang.setdefault(lang, set()).update(found)
