@@ -40,6 +40,31 @@ def min_shared(query_len: int, key_len: int) -> int:
 
 
 # ---------------------------------------------------------------- writing
+def gram_postings(keys: list[str]) -> Iterator[tuple[str, bytes]]:
+    """(bigram, uint32 ids of the keys holding it, once per occurrence, ascending) for every
+    bigram of keys; computed on one array of all keys' characters, not key by key."""
+    import numpy as np
+
+    if not keys:
+        return
+    # One code point array of all keys; "\n" between keys (never inside one) ends each key.
+    chars = np.frombuffer("\n".join(keys).encode("utf-32-le"), dtype=np.uint32)
+    ends = chars == 10
+    owner = np.concatenate(([0], np.cumsum(ends[:-1]))).astype(np.uint32)  # key of each char
+    pair = ~(ends[:-1] | ends[1:])  # both characters in one key
+    codes = (chars[:-1].astype(np.uint64) << np.uint64(32)) | chars[1:]
+    codes, owner = codes[pair], owner[:-1][pair]
+    if not len(codes):
+        return
+    order = np.argsort(codes, kind="stable")  # stable: each gram's keys stay ascending
+    codes, owner = codes[order], owner[order]
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    stops = np.append(starts[1:], len(codes))
+    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+        code = int(codes[start])
+        yield chr(code >> 32) + chr(code & 0xFFFFFFFF), owner[start:stop].tobytes()
+
+
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE concepts (id INTEGER PRIMARY KEY, data TEXT);
@@ -55,6 +80,14 @@ CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID;
 """
 
 
+# A file nobody reads until it is renamed into place: no journal, no syncs, and a page cache
+# large enough (64 MiB) that b-tree pages are not written out and read back while it grows.
+_BUILD_PRAGMAS = (
+    "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; "
+    "PRAGMA cache_size=-65536;"
+)
+
+
 def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
     """Store index at path atomically (a temporary file renamed over it); OSError or
     sqlite3.Error when the folder cannot take it."""
@@ -63,7 +96,7 @@ def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
     tmp.unlink(missing_ok=True)
     db = sqlite3.connect(tmp)
     try:
-        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+        db.executescript(_BUILD_PRAGMAS + _SCHEMA)
         db.executemany(
             "INSERT INTO concepts VALUES (?, ?)",
             ((i, json.dumps(c, ensure_ascii=False)) for i, c in enumerate(index.concepts)),
@@ -117,14 +150,7 @@ def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
                 )
             ),
         )
-        postings: dict[str, array] = {}
-        for k, key in enumerate(index.fuzzy_keys):
-            for gram in bigrams(key):
-                postings.setdefault(gram, array("I")).append(k)
-        db.executemany(
-            "INSERT INTO grams VALUES (?, ?)", ((g, a.tobytes()) for g, a in postings.items())
-        )
-        del postings
+        db.executemany("INSERT INTO grams VALUES (?, ?)", gram_postings(index.fuzzy_keys))
         lengths = array("H", (min(len(key), 65535) for key in index.fuzzy_keys))
         db.execute("INSERT INTO blobs VALUES ('lengths', ?)", (lengths.tobytes(),))
         # All spellings in one value, read at once by a typo search (normalised: no newlines).

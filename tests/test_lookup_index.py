@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from array import array
 from collections import Counter
 from pathlib import Path
 
@@ -129,3 +130,13 @@ def test_an_unwritable_cache_folder_still_answers_and_writes_nothing(tmp_path, m
         index = lk.load_index(path)
         assert lk.lookup(index, "partikomiteens")[0].concept_id == "party_committee"
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+@given(st.lists(st.text(alphabet="abcđảá ", max_size=6), max_size=12))
+def test_bigram_postings_list_each_key_once_per_occurrence(keys):
+    expected: dict[str, list[int]] = {}
+    for k, key in enumerate(keys):
+        for gram in lookupdb.bigrams(key):
+            expected.setdefault(gram, []).append(k)
+    found = {gram: list(array("I", blob)) for gram, blob in lookupdb.gram_postings(keys)}
+    assert found == expected
