@@ -21,7 +21,7 @@ from pathlib import Path
 from glossary.errors import StoreError, UsageError
 from glossary.models import KNOWN_LANGS, SOURCE_LANG, Glossary
 
-INDEX_VERSION = 4  # 4: stored as SQLite (glossary.lookupdb), no longer a pickle
+INDEX_VERSION = 5  # 4: stored as SQLite (glossary.lookupdb); 5: concept ids per entry
 QUOTES = "«»“”„\"'’‘‚‹›"
 _EDGE = QUOTES + " .,;:!?()[]{}…–—-/"
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -181,7 +181,10 @@ class LookupIndex:
         """Languages that have searchable entries."""
         return sorted({e[1] for e in self.entries})
 
-    def candidates(self, token: str) -> set[tuple[int, int]]:
+    def prefetch(self, entries: Iterable[int]) -> None:
+        """Nothing to read: every entry is in memory (a stored index reads rows here)."""
+
+    def candidates(self, token: str, prefetch: bool = True) -> set[tuple[int, int]]:
         """(entry, position) of every entry token that may be a form of this folded token."""
         found: set[tuple[int, int]] = set()
         for form in self.lemmas_of(token):
@@ -445,7 +448,16 @@ def lookup(
             offer(i, SCORES["no diacritics"], "no diacritics")
     if q_toks:
         q_lemmas = [index.lemmas_of(q) for q in q_toks]
-        for i, at in sorted(index.candidates(q_toks[0])):
+        # A phrase matches only where each of its words is a candidate at its place, so the
+        # entries that cannot match are dropped before their rows are read.
+        starts = index.candidates(q_toks[0], prefetch=False)
+        for k, q in enumerate(q_toks[1:], start=1):
+            if not starts:
+                break
+            later = index.candidates(q, prefetch=False)
+            starts = {(i, at) for i, at in starts if (i, at + k) in later}
+        index.prefetch(i for i, _ in starts)
+        for i, at in sorted(starts):
             n = len(index.entry_tokens[i])
             if n < len(q_toks) or not visible(i):
                 continue

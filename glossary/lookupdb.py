@@ -15,6 +15,7 @@ it, which leaves 3 L - len(s) - len(t) - 1 pairs adjacent in both).
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 from array import array
@@ -70,7 +71,8 @@ CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE concepts (id INTEGER PRIMARY KEY, data TEXT);
 CREATE TABLE entries (
     id INTEGER PRIMARY KEY, concept INTEGER, lang TEXT, text TEXT, status TEXT, role TEXT,
-    term INTEGER, norm TEXT, fold TEXT, tokens TEXT, lemmas TEXT, concept_status TEXT
+    term INTEGER, norm TEXT, fold TEXT, tokens TEXT, lemmas TEXT, concept_status TEXT,
+    concept_id TEXT
 );
 CREATE TABLE vocab (token TEXT PRIMARY KEY, uses BLOB) WITHOUT ROWID;
 CREATE TABLE forms (form TEXT, lang TEXT, lemma TEXT, PRIMARY KEY (form, lang)) WITHOUT ROWID;
@@ -102,7 +104,7 @@ def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
             ((i, json.dumps(c, ensure_ascii=False)) for i, c in enumerate(index.concepts)),
         )
         db.executemany(
-            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     i,
@@ -113,6 +115,7 @@ def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
                     _SEP.join(toks),
                     _SEP.join(lem),
                     index.concepts[entry[0]]["status"],
+                    index.concepts[entry[0]]["id"],
                 )
                 for i, (entry, norm, folded, toks, lem) in enumerate(
                     zip(
@@ -206,14 +209,50 @@ def update_meta(path: Path, values: dict[str, str]) -> None:
         pass  # a read-only cache stays as it is; it is only checked more slowly next time
 
 
-class _Rows:
-    """One column of the stored entries, indexed like the in-memory index's lists."""
+# The vocabulary words tokens_match may accept for a form, in two prefix ranges: a word at least
+# as long as the form shares its first max(4, ceil(3/4 len)) characters and is at most 5 longer;
+# a shorter word has 4 or more characters and shares all but the form's last 5.
+_MATCHING_WORDS = (
+    "SELECT token, uses FROM vocab WHERE token >= :narrow AND token < :narrow_end "
+    "AND length(token) BETWEEN :n AND :n + 5 "
+    "UNION ALL SELECT token, uses FROM vocab WHERE token >= :wide AND token < :wide_end "
+    "AND length(token) BETWEEN max(4, :n - 5) AND :n - 1"
+)
 
-    def __init__(self, owner: StoredIndex, column: int):
-        self._owner, self._column = owner, column
 
-    def __getitem__(self, entry: int):
-        return self._owner._row(entry)[self._column]
+def _word_bounds(form: str) -> dict[str, object]:
+    """The parameters of _MATCHING_WORDS for a form."""
+    narrow = form[: max(4, math.ceil(0.75 * len(form)))]
+    wide = stem_prefix(form)
+    return {
+        "n": len(form),
+        "narrow": narrow,
+        "narrow_end": _after_prefix(narrow),
+        "wide": wide,
+        "wide_end": _after_prefix(wide),
+    }
+
+
+def _after_prefix(prefix: str) -> str:
+    """The least text above every text that starts with prefix (SQLite compares code points)."""
+    while prefix and prefix[-1] == "\U0010ffff":
+        prefix = prefix[:-1]
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\U0010ffff" * 2
+
+
+class _Rows(dict):
+    """One column of the stored entries, indexed like the in-memory index's lists: a dict of
+    the rows read so far (one C lookup each, as a query reads them thousands of times)."""
+
+    def __init__(self, owner: StoredIndex):
+        super().__init__()
+        self._owner = owner
+
+    def __missing__(self, entry: int):
+        self._owner.prefetch([entry])
+        if not dict.__contains__(self, entry):
+            raise IndexError(entry)
+        return dict.__getitem__(self, entry)
 
     def __len__(self) -> int:
         return self._owner.entry_count
@@ -249,12 +288,13 @@ class _TermOf:
         self._owner = owner
 
     def get(self, entry: int, default=None):
-        term = self._owner._row(entry)[3]
+        term = self._owner.entry_term[entry]
         return default if term is None else term
 
 
 class _Concept(Mapping):
-    """A concept whose status is known and whose other fields are read when first asked for."""
+    """A concept whose status and id are known and whose other fields are read when first
+    asked for (ranking a query's thousands of matches needs only those two)."""
 
     def __init__(self, concepts: _Concepts, at: int):
         self._concepts, self._at = concepts, at
@@ -262,6 +302,8 @@ class _Concept(Mapping):
     def __getitem__(self, name: str):
         if name == "status":
             return self._concepts.status[self._at]
+        if name == "id":
+            return self._concepts.ids[self._at]
         return self._concepts.full(self._at)[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -277,7 +319,9 @@ class _Concepts:
     def __init__(self, owner: StoredIndex):
         self._owner = owner
         self._cache: dict[int, dict] = {}
-        self.status: dict[int, str] = {}  # known from the entries read; enough to filter by
+        # known from the entries read: enough to filter and rank by
+        self.status: dict[int, str] = {}
+        self.ids: dict[int, str] = {}
 
     def prefetch(self, concepts: Iterable[int]) -> None:
         """Read these concepts in one query."""
@@ -320,13 +364,16 @@ class StoredIndex:
         self.path = path
         self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         self.entry_count = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
-        self._rows: dict[int, tuple] = {}  # entry -> (entry tuple, tokens, lemmas, term)
+        self._read: set[int] = set()  # the entries whose rows are in the columns below
         self._lemmas: dict[str, set[str]] = {}
-        self._lengths = None  # the spellings and their lengths, read at the first typo search
-        self._keys: list[str] | None = None
-        self.entries = _Rows(self, 0)
-        self.entry_tokens = _Rows(self, 1)
-        self.entry_lemmas = _Rows(self, 2)
+        # read at the first typo search: the spellings, by length, and each bigram's postings
+        self._keys = None
+        self._by_length = None
+        self._grams: dict[str, object] = {}
+        self.entries = _Rows(self)
+        self.entry_tokens = _Rows(self)
+        self.entry_lemmas = _Rows(self)
+        self.entry_term = _Rows(self)  # a form's term entry, else None
         self.term_entry = _TermOf(self)
         self.by_norm = _ByText(self, "norm")
         self.by_fold = _ByText(self, "fold")
@@ -335,26 +382,24 @@ class StoredIndex:
     # rows are read in batches and kept: a query asks about the same few entries many times
     def prefetch(self, entries: Iterable[int]) -> None:
         """Read these entries' rows into memory in as few queries as possible."""
-        missing = sorted({e for e in entries if e not in self._rows})
+        missing = sorted({e for e in entries if e not in self._read})
         for start in range(0, len(missing), _CHUNK):
             ids = missing[start : start + _CHUNK]
             marks = ",".join("?" * len(ids))
             for row in self.db.execute(
-                "SELECT id, concept, lang, text, status, role, tokens, lemmas, term, concept_status "
+                "SELECT id, concept, lang, text, status, role, tokens, lemmas, term, concept_status, "
+                "concept_id "
                 f"FROM entries WHERE id IN ({marks})",
                 ids,
             ):
-                toks = tuple(row[6].split(_SEP)) if row[6] else ()
-                lemmas = tuple(row[7].split(_SEP)) if row[7] else ()
-                self._rows[row[0]] = (tuple(row[1:6]), toks, lemmas, row[8])
+                at = row[0]
+                self._read.add(at)
+                dict.__setitem__(self.entries, at, tuple(row[1:6]))
+                dict.__setitem__(self.entry_tokens, at, tuple(row[6].split(_SEP)) if row[6] else ())
+                dict.__setitem__(self.entry_lemmas, at, tuple(row[7].split(_SEP)) if row[7] else ())
+                dict.__setitem__(self.entry_term, at, row[8])
                 self.concepts.status.setdefault(row[1], row[9])
-
-    def _row(self, entry: int) -> tuple:
-        if entry not in self._rows:
-            self.prefetch([entry])
-            if entry not in self._rows:
-                raise IndexError(entry)
-        return self._rows[entry]
+                self.concepts.ids.setdefault(row[1], row[10])
 
     def term_text(self, entry: int) -> str:
         """The glossary term an entry stands for: itself, or the term a form belongs to."""
@@ -374,23 +419,46 @@ class StoredIndex:
             self._lemmas[token] = found
         return self._lemmas[token]
 
-    def candidates(self, token: str) -> set[tuple[int, int]]:
-        """(entry, position) of every entry token that may be a form of this folded token."""
+    def candidates(self, token: str, prefetch: bool = True) -> set[tuple[int, int]]:
+        """(entry, position) of every entry token that may be a form of this folded token;
+        prefetch reads those entries' rows at once."""
         found: set[tuple[int, int]] = set()
         for form in self.lemmas_of(token):
-            prefix = stem_prefix(form)
-            rows = self.db.execute(
-                "SELECT token, uses FROM vocab WHERE token >= ? ORDER BY token", (prefix,)
-            )
-            for word, uses in rows:
-                if not word.startswith(prefix):
-                    break
+            for word, uses in self.db.execute(_MATCHING_WORDS, _word_bounds(form)):
                 if tokens_match(form, word):
                     pairs = array("I")
                     pairs.frombytes(uses)
                     found.update(zip(pairs[0::2], pairs[1::2], strict=True))
-        self.prefetch(e for e, _ in found)
+        if prefetch:
+            self.prefetch(e for e, _ in found)
         return found
+
+    def _spellings(self):
+        """(spellings as an object array, their ids by length, those lengths), read once."""
+        import numpy as np
+
+        if self._by_length is None:
+            row = self.db.execute("SELECT data FROM blobs WHERE name = 'keys'").fetchone()
+            keys = row[0].decode().split("\n") if row[0] else []
+            self._keys = np.array(keys, dtype=object)
+            row = self.db.execute("SELECT data FROM blobs WHERE name = 'lengths'").fetchone()
+            lengths = np.frombuffer(row[0], dtype=np.uint16).astype(np.int32)
+            order = np.argsort(lengths, kind="stable").astype(np.int32)
+            self._by_length = (order, lengths[order])
+        return self._keys, *self._by_length
+
+    def _postings(self, grams: list[str]) -> list:
+        """The spelling ids of each bigram (once per occurrence), kept for later queries."""
+        import numpy as np
+
+        missing = [g for g in grams if g not in self._grams]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            for gram, blob in self.db.execute(
+                f"SELECT gram, keys FROM grams WHERE gram IN ({marks})", missing
+            ):
+                self._grams[gram] = np.frombuffer(blob, dtype=np.uint32)
+        return [self._grams[g] for g in grams if g in self._grams]
 
     def similar(self, folded: str, limit: int = 25) -> list[tuple[float, list[int]]]:
         """(rapidfuzz ratio, entries) of the spellings at least 80 similar to folded, best first."""
@@ -398,30 +466,22 @@ class StoredIndex:
         from rapidfuzz import fuzz, process
 
         m = len(folded)
-        grams = sorted(set(bigrams(folded)))
-        if self._lengths is None:
-            row = self.db.execute("SELECT data FROM blobs WHERE name = 'lengths'").fetchone()
-            self._lengths = np.frombuffer(row[0], dtype=np.uint16).astype(np.int64)
-        lengths = self._lengths
-        marks = ",".join("?" * len(grams))
-        blobs = [
-            r[0] for r in self.db.execute(f"SELECT keys FROM grams WHERE gram IN ({marks})", grams)
-        ]
-        shared = np.bincount(
-            np.frombuffer(b"".join(blobs), dtype=np.uint32), minlength=len(lengths)
-        )
-        # The bound of the module docstring, for every spelling at once.
-        hopeful = np.flatnonzero(
-            (3 * lengths >= 2 * m) & (2 * lengths <= 3 * m) & (shared >= (m + lengths + 4) // 5 - 1)
-        )
-        if self._keys is None:
-            row = self.db.execute("SELECT data FROM blobs WHERE name = 'keys'").fetchone()
-            self._keys = row[0].decode().split("\n") if row[0] else []
-        ids = hopeful.tolist()
+        keys, by_length, lengths = self._spellings()
+        # Only spellings between 2/3 and 3/2 of the query's length can reach 80 (module docstring).
+        lo = int(np.searchsorted(lengths, (2 * m + 2) // 3, side="left"))
+        hi = int(np.searchsorted(lengths, (3 * m) // 2, side="right"))
+        found = self._postings(sorted(set(bigrams(folded))))
+        if lo >= hi:
+            return []
+        every = np.concatenate(found) if found else np.zeros(0, dtype=np.uint32)
+        shared = np.bincount(every, minlength=len(keys))
+        window, sizes = by_length[lo:hi], lengths[lo:hi]
+        hopeful = np.sort(window[shared[window] >= (m + sizes + 4) // 5 - 1])
         best = process.extract(
-            folded, [self._keys[k] for k in ids], scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
+            folded, keys[hopeful].tolist(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
             limit=limit,
         )  # fmt: skip
+        ids = hopeful.tolist()
         chosen = [ids[k] for _, _, k in best]
         entries = dict(
             self.db.execute(

@@ -140,3 +140,15 @@ def test_bigram_postings_list_each_key_once_per_occurrence(keys):
             expected.setdefault(gram, []).append(k)
     found = {gram: list(array("I", blob)) for gram, blob in lookupdb.gram_postings(keys)}
     assert found == expected
+
+
+@given(
+    st.text(alphabet="abcé", min_size=1, max_size=12),
+    st.lists(st.text(alphabet="abcé", min_size=1, max_size=14), max_size=40),
+)
+def test_word_ranges_hold_every_word_that_tokens_match_accepts(form, words):
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE vocab (token TEXT PRIMARY KEY, uses BLOB) WITHOUT ROWID")
+    db.executemany("INSERT OR IGNORE INTO vocab VALUES (?, x'')", [(w,) for w in words])
+    ranged = {w for w, _ in db.execute(lookupdb._MATCHING_WORDS, lookupdb._word_bounds(form))}
+    assert {w for w in words if lk.tokens_match(form, w)} <= ranged
