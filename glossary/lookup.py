@@ -8,6 +8,7 @@ neither opens the workbook nor loads lemmatiser dictionaries.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import os
 import re
@@ -478,7 +479,8 @@ def lookup(
             if visible(i):
                 offer(i, 0.35 * similarity, "semantic")
 
-    ranked = sorted(
+    ranked = heapq.nsmallest(  # = sorted(...)[:limit], without sorting thousands of matches
+        limit,
         best.items(),
         key=lambda item: (
             -item[1][0],
@@ -487,9 +489,7 @@ def lookup(
             index.concepts[item[0]]["id"],
         ),
     )
-    return [
-        _result(index, at, score, how, i, to, include_all) for at, (score, how, i) in ranked[:limit]
-    ]
+    return [_result(index, at, score, how, i, to, include_all) for at, (score, how, i) in ranked]
 
 
 def _result(

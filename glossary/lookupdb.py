@@ -20,7 +20,7 @@ import os
 import sqlite3
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain
+from itertools import chain, count
 from pathlib import Path
 
 from glossary.lookup import INDEX_VERSION, LookupIndex, stem_prefix, tokens_match
@@ -71,9 +71,10 @@ CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE concepts (id INTEGER PRIMARY KEY, data TEXT);
 CREATE TABLE entries (
     id INTEGER PRIMARY KEY, concept INTEGER, lang TEXT, text TEXT, status TEXT, role TEXT,
-    term INTEGER, norm TEXT, fold TEXT, tokens TEXT, lemmas TEXT, concept_status TEXT,
-    concept_id TEXT
+    term INTEGER, tokens TEXT, lemmas TEXT, concept_status TEXT, concept_id TEXT
 );
+CREATE TABLE by_norm (text TEXT, id INTEGER, PRIMARY KEY (text, id)) WITHOUT ROWID;
+CREATE TABLE by_fold (text TEXT, id INTEGER, PRIMARY KEY (text, id)) WITHOUT ROWID;
 CREATE TABLE vocab (token TEXT PRIMARY KEY, uses BLOB) WITHOUT ROWID;
 CREATE TABLE forms (form TEXT, lang TEXT, lemma TEXT, PRIMARY KEY (form, lang)) WITHOUT ROWID;
 CREATE TABLE spellings (id INTEGER PRIMARY KEY, key TEXT, entries TEXT);
@@ -104,28 +105,19 @@ def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
             ((i, json.dumps(c, ensure_ascii=False)) for i, c in enumerate(index.concepts)),
         )
         db.executemany(
-            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     i,
                     *entry,
                     index.term_entry.get(i),
-                    norm,
-                    folded,
                     _SEP.join(toks),
-                    _SEP.join(lem),
+                    None if lem == toks else _SEP.join(lem),  # most words are their own lemma
                     index.concepts[entry[0]]["status"],
                     index.concepts[entry[0]]["id"],
                 )
-                for i, (entry, norm, folded, toks, lem) in enumerate(
-                    zip(
-                        index.entries,
-                        index.entry_norm,
-                        index.entry_fold,
-                        index.entry_tokens,
-                        index.entry_lemmas,
-                        strict=True,
-                    )
+                for i, (entry, toks, lem) in enumerate(
+                    zip(index.entries, index.entry_tokens, index.entry_lemmas, strict=True)
                 )
             ),
         )
@@ -158,15 +150,17 @@ def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
         db.execute("INSERT INTO blobs VALUES ('lengths', ?)", (lengths.tobytes(),))
         # All spellings in one value, read at once by a typo search (normalised: no newlines).
         db.execute("INSERT INTO blobs VALUES ('keys', ?)", ("\n".join(index.fuzzy_keys).encode(),))
-        db.executescript(
-            "CREATE INDEX entries_norm ON entries (norm); CREATE INDEX entries_fold ON entries (fold);"
-        )
+        # Only these lookups need an entry's texts: kept out of the rows a query reads by the
+        # thousand, and inserted in key order, which builds each b-tree without page splits.
+        for table, texts in (("by_norm", index.entry_norm), ("by_fold", index.entry_fold)):
+            db.executemany(f"INSERT INTO {table} VALUES (?, ?)", sorted(zip(texts, count())))
         db.executemany(
             "INSERT INTO meta VALUES (?, ?)",
             [
                 *meta.items(),
                 ("version", str(INDEX_VERSION)),
                 ("spellings", str(len(index.fuzzy_keys))),
+                ("entries", str(len(index.entries))),
             ],
         )
         db.commit()
@@ -274,7 +268,7 @@ class _ByText:
         ids = [
             row[0]
             for row in self._owner.db.execute(
-                f"SELECT id FROM entries WHERE {self._column} = ? ORDER BY id", (text,)
+                f"SELECT id FROM by_{self._column} WHERE text = ? ORDER BY id", (text,)
             )
         ]
         self._owner.prefetch(ids)
@@ -322,6 +316,7 @@ class _Concepts:
         # known from the entries read: enough to filter and rank by
         self.status: dict[int, str] = {}
         self.ids: dict[int, str] = {}
+        self._views: dict[int, _Concept] = {}
 
     def prefetch(self, concepts: Iterable[int]) -> None:
         """Read these concepts in one query."""
@@ -348,7 +343,10 @@ class _Concepts:
         if at in self._cache:
             return self._cache[at]
         if at in self.status:
-            return _Concept(self, at)
+            view = self._views.get(at)
+            if view is None:
+                view = self._views[at] = _Concept(self, at)
+            return view
         return self.full(at)
 
     def __len__(self) -> int:
@@ -363,7 +361,11 @@ class StoredIndex:
     def __init__(self, path: Path):
         self.path = path
         self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        self.entry_count = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+        # Pages read in place, not copied by a system call each: a query reads thousands of rows.
+        self.db.execute("PRAGMA mmap_size=268435456")
+        # From meta: count(*) would read every page of the entries table at each start.
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'entries'").fetchone()
+        self.entry_count = int(row[0])
         self._read: set[int] = set()  # the entries whose rows are in the columns below
         self._lemmas: dict[str, set[str]] = {}
         # read at the first typo search: the spellings, by length, and each bigram's postings
@@ -382,24 +384,26 @@ class StoredIndex:
     # rows are read in batches and kept: a query asks about the same few entries many times
     def prefetch(self, entries: Iterable[int]) -> None:
         """Read these entries' rows into memory in as few queries as possible."""
-        missing = sorted({e for e in entries if e not in self._read})
-        for start in range(0, len(missing), _CHUNK):
-            ids = missing[start : start + _CHUNK]
-            marks = ",".join("?" * len(ids))
-            for row in self.db.execute(
-                "SELECT id, concept, lang, text, status, role, tokens, lemmas, term, concept_status, "
-                "concept_id "
-                f"FROM entries WHERE id IN ({marks})",
-                ids,
-            ):
-                at = row[0]
-                self._read.add(at)
-                dict.__setitem__(self.entries, at, tuple(row[1:6]))
-                dict.__setitem__(self.entry_tokens, at, tuple(row[6].split(_SEP)) if row[6] else ())
-                dict.__setitem__(self.entry_lemmas, at, tuple(row[7].split(_SEP)) if row[7] else ())
-                dict.__setitem__(self.entry_term, at, row[8])
-                self.concepts.status.setdefault(row[1], row[9])
-                self.concepts.ids.setdefault(row[1], row[10])
+        missing = [e for e in set(entries) if e not in self._read]
+        if not missing:
+            return
+        rows = self.db.execute(
+            "SELECT id, concept, lang, text, status, role, tokens, coalesce(lemmas, tokens), term, "
+            "concept_status, concept_id FROM entries WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(missing),),
+        ).fetchall()
+        # Whole columns at once: a common word's query reads thousands of rows.
+        dict.update(self.entries, [(r[0], r[1:6]) for r in rows])
+        dict.update(
+            self.entry_tokens, [(r[0], tuple(r[6].split(_SEP)) if r[6] else ()) for r in rows]
+        )
+        dict.update(
+            self.entry_lemmas, [(r[0], tuple(r[7].split(_SEP)) if r[7] else ()) for r in rows]
+        )
+        dict.update(self.entry_term, [(r[0], r[8]) for r in rows])
+        self.concepts.status.update([(r[1], r[9]) for r in rows])  # one status per concept
+        self.concepts.ids.update([(r[1], r[10]) for r in rows])
+        self._read.update([r[0] for r in rows])
 
     def term_text(self, entry: int) -> str:
         """The glossary term an entry stands for: itself, or the term a form belongs to."""
