@@ -83,12 +83,9 @@ CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID;
 """
 
 
-# A file nobody reads until it is renamed into place: no journal, no syncs, and a page cache
-# large enough (64 MiB) that b-tree pages are not written out and read back while it grows.
-_BUILD_PRAGMAS = (
-    "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; "
-    "PRAGMA cache_size=-65536;"
-)
+# A file nobody reads until it is renamed into place: no journal, no syncs, no locking.
+# (A larger page cache was tried: no faster at 10^5 terms, only more memory.)
+_BUILD_PRAGMAS = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
 
 
 def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
