@@ -385,22 +385,24 @@ class StoredIndex:
         if not missing:
             return
         rows = self.db.execute(
-            "SELECT id, concept, lang, text, status, role, tokens, coalesce(lemmas, tokens), term, "
-            "concept_status, concept_id FROM entries WHERE id IN (SELECT value FROM json_each(?))",
+            "SELECT id, concept, lang, text, status, role, tokens, lemmas, term, concept_status, "
+            "concept_id FROM entries WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps(missing),),
-        ).fetchall()
-        # Whole columns at once: a common word's query reads thousands of rows.
-        dict.update(self.entries, [(r[0], r[1:6]) for r in rows])
-        dict.update(
-            self.entry_tokens, [(r[0], tuple(r[6].split(_SEP)) if r[6] else ()) for r in rows]
         )
-        dict.update(
-            self.entry_lemmas, [(r[0], tuple(r[7].split(_SEP)) if r[7] else ()) for r in rows]
-        )
-        dict.update(self.entry_term, [(r[0], r[8]) for r in rows])
-        self.concepts.status.update([(r[1], r[9]) for r in rows])  # one status per concept
-        self.concepts.ids.update([(r[1], r[10]) for r in rows])
-        self._read.update([r[0] for r in rows])
+        entries, tokens, lemmas, terms = (
+            self.entries, self.entry_tokens, self.entry_lemmas, self.entry_term
+        )  # fmt: skip
+        status, ids, read = self.concepts.status, self.concepts.ids, self._read
+        for row in rows:  # one pass: a common word's query reads thousands of rows
+            at = row[0]
+            toks = tuple(row[6].split(_SEP)) if row[6] else ()
+            entries[at] = row[1:6]
+            tokens[at] = toks
+            lemmas[at] = toks if row[7] is None else tuple(row[7].split(_SEP))
+            terms[at] = row[8]
+            status[row[1]] = row[9]  # the same for every entry of a concept
+            ids[row[1]] = row[10]
+            read.add(at)
 
     def term_text(self, entry: int) -> str:
         """The glossary term an entry stands for: itself, or the term a form belongs to."""
