@@ -316,7 +316,8 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
             index.entries.append((at, term.lang, term.term, term.status, "term"))
             own = len(index.entries) - 1
             seen = {normal_of(term.term)}
-            for form in filter(None, (f.strip() for f in term.forms.split(";"))):
+            forms = term.forms.split(";") if term.forms else ()
+            for form in filter(None, (f.strip() for f in forms)):
                 if (norm_form := normal_of(form)) not in seen:
                     seen.add(norm_form)
                     index.term_entry[len(index.entries)] = own
@@ -336,15 +337,14 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
             index.forms[lang] = _harvest_forms(lang, sorted(found))
 
     folded_word = {w: fold(w) for found in words_by_lang.values() for w in found}
-    fuzzy: dict[str, list[int]] = {}
     uses: dict[str, list[tuple[int, int]]] = {}
+    no_forms: dict[str, str] = {}
     for i, ((_, lang, _, _, _), norm) in enumerate(
         zip(index.entries, index.entry_norm, strict=True)
     ):
         folded = fold(norm)
-        toks = tuple(folded_word[t] for t in words[i])
-        table = index.forms.get(lang, {})
-        lemmas = tuple(table.get(t, t) for t in toks)
+        toks = tuple(map(folded_word.__getitem__, words[i]))
+        lemmas = tuple(map(index.forms.get(lang, no_forms).get, toks, toks))  # table.get(t, t)
         index.entry_fold.append(folded)
         index.entry_tokens.append(toks)
         index.entry_lemmas.append(lemmas)
@@ -355,9 +355,9 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
             uses.setdefault(tok, []).append((i, k))
             if lemma != tok:
                 uses.setdefault(lemma, []).append((i, k))
-        fuzzy.setdefault(folded, []).append(i)
-    index.fuzzy_keys = list(fuzzy)
-    index.fuzzy_entries = list(fuzzy.values())
+    # The typo search's spellings are the folded texts, each with its entries: by_fold's lists.
+    index.fuzzy_keys = list(index.by_fold)
+    index.fuzzy_entries = list(index.by_fold.values())
     index.vocab = sorted(uses)
     index.vocab_uses = [tuple(uses[t]) for t in index.vocab]
     return index
