@@ -185,6 +185,10 @@ class LookupIndex:
     def prefetch(self, entries: Iterable[int]) -> None:
         """Nothing to read: every entry is in memory (a stored index reads rows here)."""
 
+    def token_count(self, entry: int) -> int:
+        """How many words an entry has."""
+        return len(self.entry_tokens[entry])
+
     def candidates(self, token: str, prefetch: bool = True) -> set[tuple[int, int]]:
         """(entry, position) of every entry token that may be a form of this folded token."""
         found: set[tuple[int, int]] = set()
@@ -457,17 +461,26 @@ def lookup(
                 break
             later = index.candidates(q, prefetch=False)
             starts = {(i, at) for i, at in starts if (i, at + k) in later}
-        index.prefetch(i for i, _ in starts)
-        for i, at in sorted(starts):
-            n = len(index.entry_tokens[i])
-            if n < len(q_toks) or not visible(i):
-                continue
-            if not match_tokens(index, q_toks, i, at, q_lemmas):
-                continue
-            if n == len(q_toks):
-                offer(i, SCORES["inflected"], "inflected")
-            else:
-                offer(i, SCORES["part of term"] + 0.1 * len(q_toks) / n, "part of term")
+        # Shorter entries score higher, so entries are checked a length at a time: once `limit`
+        # concepts are found, the longer entries left (all scoring lower) cannot enter the list.
+        by_length: dict[int, list[tuple[int, int]]] = {}
+        for pair in starts:
+            by_length.setdefault(index.token_count(pair[0]), []).append(pair)
+        for length in sorted(by_length):
+            if len(best) >= limit:
+                break
+            pairs = sorted(by_length[length])
+            index.prefetch(i for i, _ in pairs)
+            for i, at in pairs:
+                n = len(index.entry_tokens[i])
+                if n < len(q_toks) or not visible(i):
+                    continue
+                if not match_tokens(index, q_toks, i, at, q_lemmas):
+                    continue
+                if n == len(q_toks):
+                    offer(i, SCORES["inflected"], "inflected")
+                else:
+                    offer(i, SCORES["part of term"] + 0.1 * len(q_toks) / n, "part of term")
     # Typo scores stay below 0.6, so they cannot enter a top list already full of better hits.
     if fuzzy and len(folded) >= 4 and sum(v[0] > 0.6 for v in best.values()) < limit:
         for score, entries in index.similar(folded, limit=25):

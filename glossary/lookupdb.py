@@ -143,6 +143,9 @@ def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
             ),
         )
         db.executemany("INSERT INTO grams VALUES (?, ?)", gram_postings(index.fuzzy_keys))
+        # Each entry's word count (255 for 255 or more), read whole by a query's first phrase.
+        counts = bytes(min(len(toks), 255) for toks in index.entry_tokens)
+        db.execute("INSERT INTO blobs VALUES ('token_counts', ?)", (counts,))
         lengths = array("H", (min(len(key), 65535) for key in index.fuzzy_keys))
         db.execute("INSERT INTO blobs VALUES ('lengths', ?)", (lengths.tobytes(),))
         # All spellings in one value, read at once by a typo search (normalised: no newlines).
@@ -364,6 +367,7 @@ class StoredIndex:
         row = self.db.execute("SELECT value FROM meta WHERE name = 'entries'").fetchone()
         self.entry_count = int(row[0])
         self._read: set[int] = set()  # the entries whose rows are in the columns below
+        self._token_counts: bytes | None = None
         self._lemmas: dict[str, set[str]] = {}
         # read at the first typo search: the spellings, by length, and each bigram's postings
         self._keys = None
@@ -403,6 +407,13 @@ class StoredIndex:
             status[row[1]] = row[9]  # the same for every entry of a concept
             ids[row[1]] = row[10]
             read.add(at)
+
+    def token_count(self, entry: int) -> int:
+        """How many words an entry has, up to 255, without reading its row."""
+        if self._token_counts is None:
+            row = self.db.execute("SELECT data FROM blobs WHERE name = 'token_counts'").fetchone()
+            self._token_counts = row[0]
+        return self._token_counts[entry]
 
     def term_text(self, entry: int) -> str:
         """The glossary term an entry stands for: itself, or the term a form belongs to."""

@@ -152,3 +152,14 @@ def test_word_ranges_hold_every_word_that_tokens_match_accepts(form, words):
     db.executemany("INSERT OR IGNORE INTO vocab VALUES (?, x'')", [(w,) for w in words])
     ranged = {w for w, _ in db.execute(lookupdb._MATCHING_WORDS, lookupdb._word_bounds(form))}
     assert {w for w in words if lk.tokens_match(form, w)} <= ranged
+
+
+@pytest.mark.parametrize("limit", [1, 5, 12])
+def test_checking_short_entries_first_finds_what_checking_all_finds(limit, monkeypatch):
+    g = synthetic(concepts=300)
+    built = lk.build_index(g)
+    asked = QUERIES + queries(g, n=300)
+    by_length = [lk.lookup(built, q, limit=limit, include_all=True) for q in asked]
+    # One word count for every entry: a single group, so every candidate is checked.
+    monkeypatch.setattr(lk.LookupIndex, "token_count", lambda self, entry: 0)
+    assert [lk.lookup(built, q, limit=limit, include_all=True) for q in asked] == by_length
