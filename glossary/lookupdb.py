@@ -7,9 +7,10 @@ stored index answers every query as the in-memory one does.
 
 Typo search ("similar spelling", rapidfuzz ratio >= 80) is narrowed by character bigrams first,
 losslessly: if ratio(s, t) >= 80, then t is between 2/3 and 3/2 of len(s) long and shares at
-least (len(s) + len(t) + 4) // 5 - 1 bigram occurrences with s (the common subsequence is at
-least 0.4 (len(s) + len(t)) long; each character outside it breaks at most one adjacent pair of
-it, which leaves 3 L - len(s) - len(t) - 1 pairs adjacent in both).
+least (len(s) + len(t) + 4) // 5 - 1 bigrams with s, each counted as often as it is in both
+(the common subsequence is at least 0.4 (len(s) + len(t)) long; each character outside it
+breaks at most one adjacent pair of it, which leaves 3 L - len(s) - len(t) - 1 pairs adjacent
+in both, at distinct places of each).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import math
 import os
 import sqlite3
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, count
 from pathlib import Path
@@ -41,9 +43,10 @@ def min_shared(query_len: int, key_len: int) -> int:
 
 
 # ---------------------------------------------------------------- writing
-def gram_postings(keys: list[str]) -> Iterator[tuple[str, bytes]]:
-    """(bigram, uint32 ids of the keys holding it, once per occurrence, ascending) for every
-    bigram of keys; computed on one array of all keys' characters, not key by key."""
+def gram_postings(keys: list[str]) -> Iterator[tuple[str, int, bytes]]:
+    """(bigram, r, uint32 ids of the keys holding it at least r times, ascending) for every
+    bigram of keys and every r up to its most repeats in one key; computed on one array of all
+    keys' characters, not key by key."""
     import numpy as np
 
     if not keys:
@@ -57,13 +60,33 @@ def gram_postings(keys: list[str]) -> Iterator[tuple[str, bytes]]:
     codes, owner = codes[pair], owner[:-1][pair]
     if not len(codes):
         return
-    order = np.argsort(codes, kind="stable")  # stable: each gram's keys stay ascending
+    order = np.argsort(codes, kind="stable")  # stable: each bigram's keys stay ascending
     codes, owner = codes[order], owner[order]
-    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    # r: which repeat of its bigram in its key each occurrence is (1, 2, ...).
+    starts = np.concatenate(([True], (codes[1:] != codes[:-1]) | (owner[1:] != owner[:-1])))
+    at = np.arange(len(codes))
+    rank = at - np.maximum.accumulate(np.where(starts, at, 0)) + 1
+    yield from _grouped(codes[starts], owner[starts], rank[starts])  # r = 1: most of them
+    repeats = ~starts
+    codes, owner, rank = codes[repeats], owner[repeats], rank[repeats]
+    order = np.lexsort((owner, rank, codes))
+    yield from _grouped(codes[order], owner[order], rank[order])
+
+
+def _grouped(codes, owner, rank) -> Iterator[tuple[str, int, bytes]]:
+    """(bigram, r, keys) of each run of equal (code, r) in arrays sorted by code and r."""
+    import numpy as np
+
+    if not len(codes):
+        return
+    starts = np.flatnonzero(
+        np.concatenate(([True], (codes[1:] != codes[:-1]) | (rank[1:] != rank[:-1])))
+    )
     stops = np.append(starts[1:], len(codes))
     for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
         code = int(codes[start])
-        yield chr(code >> 32) + chr(code & 0xFFFFFFFF), owner[start:stop].tobytes()
+        gram = chr(code >> 32) + chr(code & 0xFFFFFFFF)
+        yield gram, int(rank[start]), owner[start:stop].tobytes()
 
 
 _SCHEMA = """
@@ -78,7 +101,7 @@ CREATE TABLE by_fold (text TEXT, id INTEGER, PRIMARY KEY (text, id)) WITHOUT ROW
 CREATE TABLE vocab (token TEXT PRIMARY KEY, uses BLOB) WITHOUT ROWID;
 CREATE TABLE forms (form TEXT, lang TEXT, lemma TEXT, PRIMARY KEY (form, lang)) WITHOUT ROWID;
 CREATE TABLE spellings (id INTEGER PRIMARY KEY, key TEXT, entries TEXT);
-CREATE TABLE grams (gram TEXT PRIMARY KEY, keys BLOB) WITHOUT ROWID;
+CREATE TABLE grams (gram TEXT, r INTEGER, keys BLOB, PRIMARY KEY (gram, r)) WITHOUT ROWID;
 CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID;
 """
 
@@ -142,7 +165,7 @@ def write(index: LookupIndex, path: Path, meta: dict[str, str]) -> None:
                 )
             ),
         )
-        db.executemany("INSERT INTO grams VALUES (?, ?)", gram_postings(index.fuzzy_keys))
+        db.executemany("INSERT INTO grams VALUES (?, ?, ?)", gram_postings(index.fuzzy_keys))
         # Each entry's word count (255 for 255 or more), read whole by a query's first phrase.
         counts = bytes(min(len(toks), 255) for toks in index.entry_tokens)
         db.execute("INSERT INTO blobs VALUES ('token_counts', ?)", (counts,))
@@ -372,7 +395,7 @@ class StoredIndex:
         # read at the first typo search: the spellings, by length, and each bigram's postings
         self._keys = None
         self._by_length = None
-        self._grams: dict[str, object] = {}
+        self._grams: dict[str, list] = {}  # bigram -> its postings, r = 1, 2, ...
         self.entries = _Rows(self)
         self.entry_tokens = _Rows(self)
         self.entry_lemmas = _Rows(self)
@@ -461,18 +484,21 @@ class StoredIndex:
             self._by_length = (order, lengths[order])
         return self._keys, *self._by_length
 
-    def _postings(self, grams: list[str]) -> list:
-        """The spelling ids of each bigram (once per occurrence), kept for later queries."""
+    def _postings(self, grams: Counter[str]) -> list:
+        """For each bigram of the query, once per time the query has it, the ids of the
+        spellings holding it at least that often; kept for later queries."""
         import numpy as np
 
         missing = [g for g in grams if g not in self._grams]
         if missing:
             marks = ",".join("?" * len(missing))
-            for gram, blob in self.db.execute(
-                f"SELECT gram, keys FROM grams WHERE gram IN ({marks})", missing
+            for gram in missing:
+                self._grams[gram] = []
+            for gram, _, blob in self.db.execute(
+                f"SELECT gram, r, keys FROM grams WHERE gram IN ({marks}) ORDER BY gram, r", missing
             ):
-                self._grams[gram] = np.frombuffer(blob, dtype=np.uint32)
-        return [self._grams[g] for g in grams if g in self._grams]
+                self._grams[gram].append(np.frombuffer(blob, dtype=np.uint32))
+        return [layer for g, times in grams.items() for layer in self._grams[g][:times]]
 
     def similar(self, folded: str, limit: int = 25) -> list[tuple[float, list[int]]]:
         """(rapidfuzz ratio, entries) of the spellings at least 80 similar to folded, best first."""
@@ -484,7 +510,7 @@ class StoredIndex:
         # Only spellings between 2/3 and 3/2 of the query's length can reach 80 (module docstring).
         lo = int(np.searchsorted(lengths, (2 * m + 2) // 3, side="left"))
         hi = int(np.searchsorted(lengths, (3 * m) // 2, side="right"))
-        found = self._postings(sorted(set(bigrams(folded))))
+        found = self._postings(Counter(bigrams(folded)))
         if lo >= hi:
             return []
         every = np.concatenate(found) if found else np.zeros(0, dtype=np.uint32)
