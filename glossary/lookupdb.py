@@ -62,10 +62,12 @@ def gram_postings(keys: list[str]) -> Iterator[tuple[str, int, bytes]]:
         return
     order = np.argsort(codes, kind="stable")  # stable: each bigram's keys stay ascending
     codes, owner = codes[order], owner[order]
+    del order, chars, ends, pair  # 10^6 and more of each: the build's memory peak is here
     # r: which repeat of its bigram in its key each occurrence is (1, 2, ...).
     starts = np.concatenate(([True], (codes[1:] != codes[:-1]) | (owner[1:] != owner[:-1])))
-    at = np.arange(len(codes))
-    rank = at - np.maximum.accumulate(np.where(starts, at, 0)) + 1
+    at = np.arange(len(codes), dtype=np.int32)
+    rank = at - np.maximum.accumulate(np.where(starts, at, np.int32(0))) + 1
+    del at
     yield from _grouped(codes[starts], owner[starts], rank[starts])  # r = 1: most of them
     repeats = ~starts
     codes, owner, rank = codes[repeats], owner[repeats], rank[repeats]
