@@ -45,9 +45,11 @@ NOTES = [
     "the workbook only when they differ (a changed hash rebuilds the index).",
     "The typo search (rapidfuzz ratio >= 80) runs whenever fewer than --limit better matches "
     "were found; the stored index narrows it by spelling length and shared bigrams without "
-    "losing a match. The slowest queries are now short common words: a four-letter syllable "
-    "of the synthetic terms is part of about 1,600 entries, each of which is read and checked "
-    "as a 'part of term' match.",
+    "losing a match. The slowest queries are long phrases: the typo search still scores "
+    "thousands of spellings of similar length that share enough bigrams with them (the "
+    "synthetic terms are built from few syllables), and each word's candidates are scanned. "
+    "A short common word (a syllable in about 1,600 entries) checks the shortest entries "
+    "first and stops once the list is full.",
 ]
 TARGETS = {
     "import_s": 10.0,
