@@ -180,6 +180,9 @@ def import_into(file: str | Path, workbook: str | Path, *, force: bool = False) 
     with store.locked(workbook):
         existing = store.load(workbook) if workbook.exists() else Glossary()
         merged, report = merge_import(existing, imported)
+        # The file's records live on in merged; what else it held (which fields each record
+        # gave, 10^5 of them) is dropped before the workbook writer needs its own memory.
+        del imported
         if workbook.exists() and merged == existing:
             return report  # nothing changed: no new version, no backup
         store.save(merged, workbook, force=force)

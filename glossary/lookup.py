@@ -8,6 +8,7 @@ neither opens the workbook nor loads lemmatiser dictionaries.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import os
 import re
@@ -21,7 +22,7 @@ from pathlib import Path
 from glossary.errors import StoreError, UsageError
 from glossary.models import KNOWN_LANGS, SOURCE_LANG, Glossary
 
-INDEX_VERSION = 4  # 4: stored as SQLite (glossary.lookupdb), no longer a pickle
+INDEX_VERSION = 5  # 4: stored as SQLite (glossary.lookupdb); 5: concept ids per entry
 QUOTES = "«»“”„\"'’‘‚‹›"
 _EDGE = QUOTES + " .,;:!?()[]{}…–—-/"
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -49,15 +50,37 @@ def normalize(text: str) -> str:
     return _SPACE_RUN.sub(" ", text).strip(_EDGE).strip()
 
 
+class _Combining(dict):
+    """str.translate table that deletes combining marks, filled in as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_STRIP_MARKS = _Combining()
+
+
 def fold(text: str) -> str:
     """Text without diacritics (Dân vận -> dan van, Đảng -> dang), for typing on any keyboard."""
+    if text.isascii():  # nothing to fold; most words of most glossaries
+        return text
     text = unicodedata.normalize("NFD", text.translate(_FOLD))
-    return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
+    return unicodedata.normalize("NFC", text.translate(_STRIP_MARKS))
 
 
 def tokens(text: str) -> list[str]:
     """Normalised word tokens (hyphenated words and elisions stay whole)."""
     return _TOKEN.findall(normalize(text))
+
+
+def _words(norm: str) -> list[str]:
+    """tokens() of normalised text; plain words split on spaces without the regex."""
+    # str.isalnum accepts exactly the characters \w matches, the underscore aside.
+    if norm.replace(" ", "").isalnum():
+        return norm.split(" ")
+    return _TOKEN.findall(norm)
 
 
 def token_spans(text: str) -> list[tuple[int, int, str]]:
@@ -159,7 +182,14 @@ class LookupIndex:
         """Languages that have searchable entries."""
         return sorted({e[1] for e in self.entries})
 
-    def candidates(self, token: str) -> set[tuple[int, int]]:
+    def prefetch(self, entries: Iterable[int]) -> None:
+        """Nothing to read: every entry is in memory (a stored index reads rows here)."""
+
+    def token_count(self, entry: int) -> int:
+        """How many words an entry has."""
+        return len(self.entry_tokens[entry])
+
+    def candidates(self, token: str, prefetch: bool = True) -> set[tuple[int, int]]:
         """(entry, position) of every entry token that may be a form of this folded token."""
         found: set[tuple[int, int]] = set()
         for form in self.lemmas_of(token):
@@ -242,6 +272,14 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
     """Build the in-memory search index; langs limits which term languages are included."""
     wanted = set(langs) if langs else None
     index = LookupIndex()
+    normal: dict[str, str] = {}  # text -> normalize(text): each term text is needed thrice
+
+    def normal_of(text: str) -> str:
+        found = normal.get(text)
+        if found is None:
+            found = normal[text] = normalize(text)
+        return found
+
     contexts: dict[tuple[str, str, str], str] = {}
     for c in glossary.contexts:
         contexts.setdefault((c.concept_id, c.lang, normalize(c.term)), c.sentence)
@@ -273,7 +311,7 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
         if at is None or not term.term.strip():
             continue
         context = term.context or contexts.get(
-            (term.concept_id, term.lang, normalize(term.term)), ""
+            (term.concept_id, term.lang, normal_of(term.term)), ""
         )
         index.concepts[at]["terms"].append(
             (term.lang, term.term, term.status, term.confidence, context)
@@ -281,18 +319,20 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
         if wanted is None or term.lang in wanted:
             index.entries.append((at, term.lang, term.term, term.status, "term"))
             own = len(index.entries) - 1
-            seen = {normalize(term.term)}
-            for form in filter(None, (f.strip() for f in term.forms.split(";"))):
-                if (norm_form := normalize(form)) not in seen:
+            seen = {normal_of(term.term)}
+            forms = term.forms.split(";") if term.forms else ()
+            for form in filter(None, (f.strip() for f in forms)):
+                if (norm_form := normal_of(form)) not in seen:
                     seen.add(norm_form)
                     index.term_entry[len(index.entries)] = own
                     index.entries.append((at, term.lang, form, term.status, "form"))
     for concept in index.concepts:
-        concept["terms"].sort(key=lambda t: (t[0], STATUS_RANK.get(t[2], 9), normalize(t[1])))
+        concept["terms"].sort(key=lambda t: (t[0], STATUS_RANK.get(t[2], 9), normal_of(t[1])))
 
     # Each entry is normalised once; a word's folded form is computed once per build.
-    index.entry_norm = [normalize(text) for _, _, text, _, _ in index.entries]
-    words = [_TOKEN.findall(norm) for norm in index.entry_norm]  # = tokens(text)
+    index.entry_norm = [normal_of(text) for _, _, text, _, _ in index.entries]
+    normal.clear()
+    words = [_words(norm) for norm in index.entry_norm]  # = tokens(text)
     words_by_lang: dict[str, set[str]] = {}
     for (_, lang, _, _, _), found in zip(index.entries, words, strict=True):
         words_by_lang.setdefault(lang, set()).update(found)
@@ -301,15 +341,14 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
             index.forms[lang] = _harvest_forms(lang, sorted(found))
 
     folded_word = {w: fold(w) for found in words_by_lang.values() for w in found}
-    fuzzy: dict[str, list[int]] = {}
     uses: dict[str, list[tuple[int, int]]] = {}
+    no_forms: dict[str, str] = {}
     for i, ((_, lang, _, _, _), norm) in enumerate(
         zip(index.entries, index.entry_norm, strict=True)
     ):
         folded = fold(norm)
-        toks = tuple(folded_word[t] for t in words[i])
-        table = index.forms.get(lang, {})
-        lemmas = tuple(table.get(t, t) for t in toks)
+        toks = tuple(map(folded_word.__getitem__, words[i]))
+        lemmas = tuple(map(index.forms.get(lang, no_forms).get, toks, toks))  # table.get(t, t)
         index.entry_fold.append(folded)
         index.entry_tokens.append(toks)
         index.entry_lemmas.append(lemmas)
@@ -320,9 +359,9 @@ def build_index(glossary: Glossary, langs: Iterable[str] | None = None) -> Looku
             uses.setdefault(tok, []).append((i, k))
             if lemma != tok:
                 uses.setdefault(lemma, []).append((i, k))
-        fuzzy.setdefault(folded, []).append(i)
-    index.fuzzy_keys = list(fuzzy)
-    index.fuzzy_entries = list(fuzzy.values())
+    # The typo search's spellings are the folded texts, each with its entries: by_fold's lists.
+    index.fuzzy_keys = list(index.by_fold)
+    index.fuzzy_entries = list(index.by_fold.values())
     index.vocab = sorted(uses)
     index.vocab_uses = [tuple(uses[t]) for t in index.vocab]
     return index
@@ -414,16 +453,34 @@ def lookup(
             offer(i, SCORES["no diacritics"], "no diacritics")
     if q_toks:
         q_lemmas = [index.lemmas_of(q) for q in q_toks]
-        for i, at in sorted(index.candidates(q_toks[0])):
-            n = len(index.entry_tokens[i])
-            if n < len(q_toks) or not visible(i):
-                continue
-            if not match_tokens(index, q_toks, i, at, q_lemmas):
-                continue
-            if n == len(q_toks):
-                offer(i, SCORES["inflected"], "inflected")
-            else:
-                offer(i, SCORES["part of term"] + 0.1 * len(q_toks) / n, "part of term")
+        # A phrase matches only where each of its words is a candidate at its place, so the
+        # entries that cannot match are dropped before their rows are read.
+        starts = index.candidates(q_toks[0], prefetch=False)
+        for k, q in enumerate(q_toks[1:], start=1):
+            if not starts:
+                break
+            later = index.candidates(q, prefetch=False)
+            starts = {(i, at) for i, at in starts if (i, at + k) in later}
+        # Shorter entries score higher, so entries are checked a length at a time: once `limit`
+        # concepts are found, the longer entries left (all scoring lower) cannot enter the list.
+        by_length: dict[int, list[tuple[int, int]]] = {}
+        for pair in starts:
+            by_length.setdefault(index.token_count(pair[0]), []).append(pair)
+        for length in sorted(by_length):
+            if len(best) >= limit:
+                break
+            pairs = sorted(by_length[length])
+            index.prefetch(i for i, _ in pairs)
+            for i, at in pairs:
+                n = len(index.entry_tokens[i])
+                if n < len(q_toks) or not visible(i):
+                    continue
+                if not match_tokens(index, q_toks, i, at, q_lemmas):
+                    continue
+                if n == len(q_toks):
+                    offer(i, SCORES["inflected"], "inflected")
+                else:
+                    offer(i, SCORES["part of term"] + 0.1 * len(q_toks) / n, "part of term")
     # Typo scores stay below 0.6, so they cannot enter a top list already full of better hits.
     if fuzzy and len(folded) >= 4 and sum(v[0] > 0.6 for v in best.values()) < limit:
         for score, entries in index.similar(folded, limit=25):
@@ -435,7 +492,8 @@ def lookup(
             if visible(i):
                 offer(i, 0.35 * similarity, "semantic")
 
-    ranked = sorted(
+    ranked = heapq.nsmallest(  # = sorted(...)[:limit], without sorting thousands of matches
+        limit,
         best.items(),
         key=lambda item: (
             -item[1][0],
@@ -444,9 +502,7 @@ def lookup(
             index.concepts[item[0]]["id"],
         ),
     )
-    return [
-        _result(index, at, score, how, i, to, include_all) for at, (score, how, i) in ranked[:limit]
-    ]
+    return [_result(index, at, score, how, i, to, include_all) for at, (score, how, i) in ranked]
 
 
 def _result(

@@ -90,6 +90,21 @@ def test_import_reviews_proposed_rows_and_fills_only_empty_fields(tmp_path):
     assert (report.terms_updated, report.conflicts) == (1, ())
 
 
+def test_a_note_in_a_file_of_one_term_per_row_is_the_terms_note(tmp_path):
+    _report, g = import_csv(
+        tmp_path,
+        "concept_id,lang,term,status,note\n"
+        "authorities,fr,autorités,rejected,the state's organs here\n",
+    )
+    term = next(t for t in g.terms if t.term == "autorités")
+    assert (term.status, term.note) == ("rejected", "the state's organs here")
+    assert g.concept("authorities").note == fixture_concept_note("authorities")
+
+
+def fixture_concept_note(concept_id: str) -> str:
+    return next(c.note for c in fixture_glossary().concepts if c.concept_id == concept_id)
+
+
 def test_an_import_that_changes_nothing_writes_nothing(tmp_path):
     workbook = reviewed_workbook(tmp_path)
     before, stamp, kept = workbook.read_bytes(), workbook.stat().st_mtime_ns, backups(workbook)

@@ -139,6 +139,21 @@ def test_fold_is_idempotent_and_keeps_ascii(text):
         assert lk.fold(text) == text
 
 
+@given(st.text(max_size=30))
+def test_fold_strips_every_combining_mark_as_unicodedata_says(text):
+    import unicodedata
+
+    spread = unicodedata.normalize("NFD", text.translate(lk._FOLD))
+    bare = "".join(c for c in spread if not unicodedata.combining(c))
+    assert lk.fold(text) == unicodedata.normalize("NFC", bare)
+
+
+@given(st.text(alphabet=st.sampled_from("ab _-'’.,ąé1²\u0301\u00a0\t"), max_size=20))
+def test_plain_word_split_gives_the_regex_tokens(text):
+    norm = lk.normalize(text)
+    assert lk._words(norm) == lk._TOKEN.findall(norm)
+
+
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyzåäöéáý", min_size=1, max_size=20))
 def test_token_matching_is_symmetric_and_reflexive(word):
     assert lk.tokens_match(word, word)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from array import array
 from collections import Counter
 from pathlib import Path
 
@@ -129,3 +130,37 @@ def test_an_unwritable_cache_folder_still_answers_and_writes_nothing(tmp_path, m
         index = lk.load_index(path)
         assert lk.lookup(index, "partikomiteens")[0].concept_id == "party_committee"
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+@given(st.lists(st.text(alphabet="abcđảá ", max_size=8), max_size=12))
+def test_bigram_postings_list_the_keys_holding_each_bigram_r_times(keys):
+    expected: dict[tuple[str, int], list[int]] = {}
+    for k, key in enumerate(keys):
+        for gram, times in Counter(lookupdb.bigrams(key)).items():
+            for r in range(1, times + 1):
+                expected.setdefault((gram, r), []).append(k)
+    found = {(gram, r): list(array("I", blob)) for gram, r, blob in lookupdb.gram_postings(keys)}
+    assert found == expected
+
+
+@given(
+    st.text(alphabet="abcé", min_size=1, max_size=12),
+    st.lists(st.text(alphabet="abcé", min_size=1, max_size=14), max_size=40),
+)
+def test_word_ranges_hold_every_word_that_tokens_match_accepts(form, words):
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE vocab (token TEXT PRIMARY KEY, uses BLOB) WITHOUT ROWID")
+    db.executemany("INSERT OR IGNORE INTO vocab VALUES (?, x'')", [(w,) for w in words])
+    ranged = {w for w, _ in db.execute(lookupdb._MATCHING_WORDS, lookupdb._word_bounds(form))}
+    assert {w for w in words if lk.tokens_match(form, w)} <= ranged
+
+
+@pytest.mark.parametrize("limit", [1, 5, 12])
+def test_checking_short_entries_first_finds_what_checking_all_finds(limit, monkeypatch):
+    g = synthetic(concepts=300)
+    built = lk.build_index(g)
+    asked = QUERIES + queries(g, n=300)
+    by_length = [lk.lookup(built, q, limit=limit, include_all=True) for q in asked]
+    # One word count for every entry: a single group, so every candidate is checked.
+    monkeypatch.setattr(lk.LookupIndex, "token_count", lambda self, entry: 0)
+    assert [lk.lookup(built, q, limit=limit, include_all=True) for q in asked] == by_length

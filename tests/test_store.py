@@ -109,6 +109,9 @@ def test_text_round_trips_exactly(tmp_path):
         "line one\nline two",
         "0123",
         "TRUE",
+        "a < b & c > d",
+        "_x0041_ is no escape",
+        "term",  # also a header, which xlsxwriter put in the shared strings first
     ]
     g = Glossary(
         concepts=[ConceptEntry("c1", vi=tricky[0], definition=tricky[4])],
@@ -119,6 +122,9 @@ def test_text_round_trips_exactly(tmp_path):
     assert [t.note for t in back.terms] == tricky
     assert [t.term for t in back.terms] == [text.strip() for text in tricky]
     assert back.concepts == g.concepts
+    rows = list(openpyxl.load_workbook(tmp_path / "terms.xlsx")["Terms"].values)
+    notes = [r[rows[0].index("note")] for r in rows]
+    assert notes == ["note", *tricky]  # what Excel and LibreOffice read, too
 
 
 def test_term_that_looks_like_a_formula_is_stored_as_text(tmp_path):
@@ -648,3 +654,17 @@ def test_validate_command_lists_every_problem(workbook):
     result = CliRunner().invoke(app, ["validate", str(workbook), "--json"])
     data = json.loads(result.stdout)
     assert data["valid"] is False and len(data["problems"]) == 2
+
+
+def test_records_made_in_bulk_equal_those_made_one_by_one():
+    from glossary.store.schema import records_of
+
+    rows = [("c1", "nb", "helse", "a note", "t1"), ("c2", "sv", "hälsa", "", "t2")]
+    names = ("concept_id", "lang", "term", "note", "row_id")
+    made = records_of(TermEntry, names, rows)
+    expected = [TermEntry(**dict(zip(names, row, strict=True))) for row in rows]
+    assert made == expected and [t.row_id for t in made] == ["t1", "t2"]
+    assert [repr(t) for t in made] == [repr(t) for t in expected]
+    assert {hash(t) for t in made} == {hash(t) for t in expected}
+    with pytest.raises(TypeError, match="no default for concept_id"):
+        records_of(ConceptEntry, ("vi",), [("khái niệm",)])

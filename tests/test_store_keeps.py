@@ -20,7 +20,7 @@ from test_store import find, fresh_run, proposal
 
 from glossary import store
 from glossary.errors import FormatError, StoreError, ValidationError
-from glossary.models import TermEntry
+from glossary.models import Glossary, TermEntry
 
 
 @pytest.fixture
@@ -322,3 +322,38 @@ def test_a_reviewers_sheet_is_kept_without_being_read(workbook):
     assert store.update(workbook, fresh_run(proposal())).written
     kept = openpyxl.load_workbook(workbook)["MyNotes"]
     assert kept["A200"].value == "note 199" and kept["B200"].value == 199
+
+
+def test_formatted_workbook_rebuilds_contexts_and_memory_exactly(workbook):
+    wb = openpyxl.load_workbook(workbook)  # a colour: the update goes through load-and-modify
+    wb["Terms"]["J2"].fill = PatternFill("solid", start_color="FFFF00")
+    wb.save(workbook)
+    tricky = ["  spaced  ", "a < b & c > d", "_x0041_ is no escape", "line one\nline two"]
+    run = fresh_run(proposal())
+    run.contexts[: len(tricky)] = [
+        replace(c, sentence=s) for c, s in zip(run.contexts, tricky, strict=False)
+    ]
+    assert store.update(workbook, run).written
+    back = store.load(workbook)
+    assert [c.sentence for c in back.contexts] == [c.sentence for c in run.contexts]
+    assert back.machine == store.merge(Glossary(), proposal())[0].machine
+    wb = openpyxl.load_workbook(workbook)
+    assert wb["Terms"]["J2"].fill.start_color.rgb.endswith("FFFF00")
+    assert wb["_machine"].sheet_state == "hidden"
+    shown = [wb["Contexts"].cell(r + 2, 6).value for r in range(len(tricky))]
+    # openpyxl leaves Excel's escape of a literal "_x0041_" as written; Excel undoes it
+    assert shown == [s.replace("_x0041_", "_x005F_x0041_") for s in tricky]
+
+
+def test_formatted_update_keeps_escape_like_text_in_terms(workbook):
+    first = proposal()
+    first.terms[0] = replace(first.terms[0], context="_x0041_ first", evidence="a _x0042_ b")
+    store.update(workbook, first)
+    wb = openpyxl.load_workbook(workbook)  # a colour: the update goes through load-and-modify
+    wb["Terms"]["J2"].fill = PatternFill("solid", start_color="FFFF00")
+    wb.save(workbook)
+    run = fresh_run(first)
+    run.terms[0] = replace(run.terms[0], context="_x0041_ second\r", evidence="a _x0043_ b")
+    assert store.update(workbook, run).written
+    back = next(t for t in store.load(workbook).terms if t.term == run.terms[0].term)
+    assert (back.context, back.evidence) == ("_x0041_ second\r", "a _x0043_ b")

@@ -64,3 +64,18 @@ def test_formulas_are_found_in_cells_only(workbook):
     assert guard.scan(workbook).formula_sheets == frozenset()
     add_to_terms_sheet(workbook, b'<row r="900"><c r="P900"><f>1+1</f><v>2</v></c></row>')
     assert guard.scan(workbook).formula_sheets == frozenset({"Terms"})
+
+
+@pytest.mark.parametrize(
+    "element",
+    [b"<x:f>LEN(D2)</x:f>", b'<f t="shared" si="0"/>', b"<f\nt='array'>1</f>", b"<f/>"],
+)
+def test_formulas_are_found_with_or_without_a_namespace_prefix(workbook, element):
+    add_to_terms_sheet(workbook, b'<row r="90"><c r="K90">' + element + b"</c></row>")
+    assert guard.scan(workbook).formula_sheets == frozenset({"Terms"})
+
+
+def test_an_f_in_text_or_other_elements_is_no_formula(workbook):
+    texts = b"<fx>1</fx><is><t>f of <fr>, x:f</t></is>"
+    add_to_terms_sheet(workbook, b'<row r="90"><c r="K90">' + texts + b"</c></row>")
+    assert guard.scan(workbook).formula_sheets == frozenset()

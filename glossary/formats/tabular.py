@@ -220,7 +220,7 @@ def read_csv(data: bytes, name: str = "CSV") -> Termbase:
         if not cid:
             raise FormatError(f"{name}: line {line} has no concept_id")
         if cid not in base.concept_fields:
-            _read_concept(first, base)
+            _read_concept(first, base, with_note=not long)
         cells = [(first["lang"], first["term"], first.get("status", ""))] if long else _wide(row)
         for column, term, status in cells:
             if not term:
@@ -235,6 +235,7 @@ def read_csv(data: bytes, name: str = "CSV") -> Termbase:
                 term,
                 status or ("admitted" if (cid, lang) in seen_langs else "preferred"),
                 _confidence(first.get("confidence", ""), name, line),
+                note=_note(first) if long else "",
                 source=f"import {name}",
                 updated=base.read_at,
             )
@@ -245,7 +246,12 @@ def read_csv(data: bytes, name: str = "CSV") -> Termbase:
     return base
 
 
-def _read_concept(first: dict[str, str], base: Termbase) -> None:
+def _note(first: dict[str, str]) -> str:
+    return first.get("note") or first.get("notes", "")
+
+
+def _read_concept(first: dict[str, str], base: Termbase, with_note: bool) -> None:
+    """The concept of a row. In a long file (one term per row) a note belongs to the term."""
     concept = ConceptEntry(
         first["concept_id"],
         vi=first.get(SOURCE_LANG, ""),
@@ -253,7 +259,7 @@ def _read_concept(first: dict[str, str], base: Termbase) -> None:
         kind=first.get("kind") or "term",
         definition=first.get("definition", ""),
         status="approved",
-        note=first.get("note") or first.get("notes", ""),
+        note=_note(first) if with_note else "",
     )
     base.glossary.concepts.append(concept)
     defaulted = ["status"] + ([] if first.get("kind") else ["kind"])

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from glossary.models import ConceptEntry, Glossary, TermEntry
-from glossary.store.schema import exact_of, key_of
+from glossary.store.schema import exact_of, key_of, records_of
 
 Memory = dict[str, ConceptEntry | TermEntry]
 # A proposed row or concept the reviewer deleted stays in the memory as a decision: never
@@ -36,18 +36,28 @@ def term_memory(t: TermEntry, rid: str) -> TermEntry:
     return TermEntry(concept_id=t.concept_id, lang=t.lang, term=t.term, note=t.note, row_id=rid)
 
 
+_TERM_MEMORY = ("concept_id", "lang", "term", "note", "row_id")
+
+
 def read_memory(rows: Iterable[tuple[str, ...]]) -> Memory:
     """Records of the `_machine` sheet (rows as texts in MACHINE_COLUMNS order) by
     "concept:<id>"/"term:<id>" (and the deletion keys)."""
+    rows = [r for r in rows if r[1]]
+    # The term rows' records are made in one go (records_of), then put in sheet order.
+    terms = iter(
+        records_of(
+            TermEntry,
+            _TERM_MEMORY,
+            [(r[2], r[7], r[8], r[9], r[1]) for r in rows if r[0] in ("term", "deleted")],
+        )
+    )
     memory: Memory = {}
-    for record, ident, concept_id, vi, en, kind, definition, lang, term, note, *_ in rows:
-        if not ident:
-            continue
+    for record, ident, _, vi, en, kind, definition, _, _, note, *_ in rows:
         if record == "concept":
             memory["concept:" + ident] = ConceptEntry(ident, vi, en, kind, definition, note=note)
         elif record in ("term", "deleted"):
             prefix = "term:" if record == "term" else DELETED
-            memory[prefix + ident] = TermEntry(concept_id, lang, term, note=note, row_id=ident)
+            memory[prefix + ident] = next(terms)
         elif record == "deleted concept":
             memory[DELETED_CONCEPT + ident] = ConceptEntry(ident, vi=vi)
     return memory

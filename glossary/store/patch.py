@@ -3,7 +3,9 @@
 Used when the workbook holds what a fresh write would lose: sheets the reviewer added, cell
 comments, hyperlinks, hand formatting. Only the cells whose value changed are set; new rows
 are appended with the look of the last row; the tool's own sheets (Contexts, About, the
-hidden memory) are rebuilt. openpyxl keeps everything else it can read; it drops charts,
+hidden memory) are rebuilt: openpyxl writes their header, and the rows of the two large ones
+are streamed into its output afterwards, as the fresh writer does (through openpyxl's cells
+they were a third of an update). openpyxl keeps everything else it can read; it drops charts,
 images and shapes, which the run warns about before writing.
 """
 
@@ -29,7 +31,7 @@ from glossary.store.schema import (
     SheetSpec,
     letter,
 )
-from glossary.store.writer import clean, sheet_rows
+from glossary.store.writer import SheetRows, literal_text, sheet_rows, with_rows
 
 
 def cannot_keep(reading: Reading) -> list[str]:
@@ -46,7 +48,7 @@ def _set(cell, value) -> None:
     """Set a cell only if its value changes; text stays text."""
     value = None if value == "" else value
     if isinstance(value, str):
-        value = clean(value)
+        value = literal_text(value)  # openpyxl writes text as it is given
     if cell.value == value and cell.data_type != "f":
         return
     cell.value = value
@@ -87,7 +89,7 @@ def _fresh_sheet(wb, name: str, header, rows, widths=None):
         for c, value in enumerate(row, start=1):
             if value is None or value == "":
                 continue
-            cell = ws.cell(r, c, clean(value) if isinstance(value, str) else value)
+            cell = ws.cell(r, c, literal_text(value) if isinstance(value, str) else value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever it starts with
     for i, width in enumerate(widths or ()):
@@ -128,23 +130,28 @@ def patch_bytes(path: Path, reading: Reading, merged: Glossary) -> bytes:
         wb[CONCEPT_SHEET.name], CONCEPT_SHEET, rows[CONCEPT_SHEET.name], where.concept_rows
     )
     _patch_sheet(wb[TERM_SHEET.name], TERM_SHEET, rows[TERM_SHEET.name], where.term_rows)
-    ws = _fresh_sheet(
-        wb,
-        CONTEXT_SHEET.name,
-        CONTEXT_SHEET.names,
-        rows[CONTEXT_SHEET.name],
-        [c.width for c in CONTEXT_SHEET.columns],
-    )
-    ws.freeze_panes = "A2"
+    widths = [c.width for c in CONTEXT_SHEET.columns]
+    contexts = _fresh_sheet(wb, CONTEXT_SHEET.name, CONTEXT_SHEET.names, [], widths)
+    contexts.freeze_panes = "A2"
     about = [(ABOUT_TITLE, "", True), ("", "", False)] + about_cells(merged.about)
     ws = _fresh_sheet(wb, ABOUT, (), [(a, b) for a, b, _ in about], (24, 100))
     for r, (_, _, bold) in enumerate(about, start=1):
         ws.cell(r, 1).font = Font(bold=bold, size=14 if r == 1 else 11)
         ws.cell(r, 2).alignment = Alignment(wrap_text=True, vertical="top")
-    ws = _fresh_sheet(wb, MACHINE, MACHINE_COLUMNS, memory_rows(merged))
-    ws.sheet_state = "hidden"
+    machine = _fresh_sheet(wb, MACHINE, MACHINE_COLUMNS, [])
+    machine.sheet_state = "hidden"
     if active in wb.sheetnames:
         wb.active = wb.sheetnames.index(active)
     buffer = io.BytesIO()
     wb.save(buffer)
-    return buffer.getvalue()
+    streamed = [  # a sheet's part is known once openpyxl has saved it
+        _streamed(contexts, len(CONTEXT_SHEET.names), rows[CONTEXT_SHEET.name]),
+        _streamed(machine, len(MACHINE_COLUMNS), list(memory_rows(merged))),
+    ]
+    return with_rows(buffer.getvalue(), streamed)
+
+
+def _streamed(ws, width: int, rows: list[tuple]) -> SheetRows:
+    """Rows from row 2 of a sheet openpyxl saved with its header only, cells unstyled."""
+    letters = [letter(i) for i in range(width)]
+    return SheetRows(ws.path.lstrip("/"), letters, [""] * width, rows)

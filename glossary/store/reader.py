@@ -8,12 +8,12 @@ again with openpyxl, so that a formula shows as its "=..." text, as a reviewer t
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import functools
 import gc
 import operator
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -37,10 +37,11 @@ from glossary.store.schema import (
     Formula,
     SheetSpec,
     letter,
+    records_of,
 )
 from glossary.text import nfc, normalize_lang
 
-Rows = list[tuple]
+Rows = list[Sequence]  # a sheet's rows from row 1: lists (calamine) or tuples
 
 
 # ---------------------------------------------------------------- cell values
@@ -82,10 +83,10 @@ def read_workbook(path: Path, only: frozenset[str] | None = None) -> tuple[dict[
         found = scan(path)
         wb = CalamineWorkbook.from_path(str(path))
         try:
+            # calamine's rows are lists; they are kept as they come (a tuple of each is a copy
+            # of some 400,000 cells at 10,000 terms, for nothing).
             sheets = {
-                name: [
-                    tuple(r) for r in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                ]
+                name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 if only is None or name in only
                 else []
                 for name in wb.sheet_names
@@ -213,12 +214,6 @@ def _quick_column(read: str, raw: list) -> list:
     return values
 
 
-@functools.lru_cache(maxsize=8)
-def _init_order(make: type) -> tuple[str, ...]:
-    """The positional order of a record's fields."""
-    return tuple(f.name for f in dataclasses.fields(make) if f.init)
-
-
 # ---------------------------------------------------------------- sheets into records
 def _filled(row: tuple) -> bool:
     """Whether a row holds anything but blanks."""
@@ -256,11 +251,7 @@ class Sheet:
             except _Slow:  # a number written as text, or not a number: the careful way
                 pass
             else:
-                names = [c.name for c, _ in self._fields]
-                order = _init_order(make)
-                if sorted(order) == sorted(names):
-                    return list(map(make, *(columns[names.index(k)] for k in order)))
-                return [make(**dict(zip(names, v, strict=True))) for v in zip(*columns)]
+                return records_of(make, [c.name for c, _ in self._fields], zip(*columns))
         return [make(**self.values(n, r, found)) for n, r in self.rows]
 
     def _quick_columns(self) -> list[list]:

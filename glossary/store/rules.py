@@ -103,13 +103,37 @@ def _suspects(records: list, spec: SheetSpec) -> set[int]:
     return suspects
 
 
+def _all_distinct(values: list) -> bool:
+    return len(set(values)) == len(values)
+
+
 def problems(glossary: Glossary, where: Where | None = None) -> list[str]:
-    """Every rule the glossary breaks, one line each; [] when it keeps them all."""
+    """Every rule the glossary breaks, one line each; [] when it keeps them all.
+
+    Each rule is first checked a whole column at a time; only a rule that may be broken walks
+    the rows to say where (a valid glossary, the usual case, is never walked row by row).
+    """
     where = where or written_where(glossary)
     found: list[str] = []
-    first_concept: dict[str, int] = {}
+    concept_ids = list(map(attrgetter("concept_id"), glossary.concepts))
     suspects = _suspects(glossary.concepts, CONCEPT_SHEET)
-    for i, (c, row) in enumerate(zip(glossary.concepts, where.concept_rows, strict=True)):
+    if suspects or not _all_distinct(concept_ids):
+        found += _concept_problems(glossary.concepts, where, suspects)
+    known = {i for i in concept_ids if i.strip()}
+    term_ids = set(map(attrgetter("concept_id"), glossary.terms))
+    unknown = any(i.strip() and i not in known for i in term_ids)
+    suspects = _suspects(glossary.terms, TERM_SHEET)
+    # Rows without a term or a concept id are left out of the duplicate check.
+    keys = [key_of(t) for t in glossary.terms if t.term.strip() and t.concept_id.strip()]
+    if suspects or unknown or not _all_distinct(keys):
+        found += _term_problems(glossary.terms, known, where, suspects)
+    return found
+
+
+def _concept_problems(concepts: list, where: Where, suspects: set[int]) -> list[str]:
+    found: list[str] = []
+    first_concept: dict[str, int] = {}
+    for i, (c, row) in enumerate(zip(concepts, where.concept_rows, strict=True)):
         if i in suspects:
             found += _field_problems(c, CONCEPT_SHEET, where, row)
         if c.concept_id in first_concept:
@@ -119,12 +143,16 @@ def problems(glossary: Glossary, where: Where | None = None) -> list[str]:
             )
         elif c.concept_id.strip():
             first_concept[c.concept_id] = row
+    return found
+
+
+def _term_problems(terms: list, known: set[str], where: Where, suspects: set[int]) -> list[str]:
+    found: list[str] = []
     first_term: dict[tuple[str, str, str], int] = {}
-    suspects = _suspects(glossary.terms, TERM_SHEET)
-    for i, (t, row) in enumerate(zip(glossary.terms, where.term_rows, strict=True)):
+    for i, (t, row) in enumerate(zip(terms, where.term_rows, strict=True)):
         if i in suspects:
             found += _field_problems(t, TERM_SHEET, where, row)
-        if t.concept_id.strip() and t.concept_id not in first_concept:
+        if t.concept_id.strip() and t.concept_id not in known:
             found.append(
                 f"{where.at(TERMS, row, 'concept_id')}: unknown concept {t.concept_id!r}; "
                 "add it to the Concepts sheet or correct the id"

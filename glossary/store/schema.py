@@ -6,7 +6,8 @@ tables, so a column is added or moved here and nowhere else. Column letters are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import MISSING, dataclass, fields
 from functools import cached_property, lru_cache
 
 from glossary.models import CONCEPT_STATUSES, KINDS, TERM_STATUSES, TermEntry
@@ -187,3 +188,31 @@ def exact_of(t: TermEntry) -> tuple[str, str, str]:
 
 def label(t: TermEntry) -> str:
     return f"{t.concept_id} {t.lang}: {t.term}"
+
+
+# ---------------------------------------------------------------- records in bulk
+def records_of(make: type, names: Sequence[str], rows: Iterable[Sequence]) -> list:
+    """Frozen records of class `make` from rows of values for the fields `names` (in that
+    order); every other field takes its default.
+
+    A frozen dataclass's __init__ sets each field through object.__setattr__, which was the
+    larger part of building 10,000 records; filling each record's __dict__ at once gives the
+    same records (equal, same fields) at less than half the cost. For records without
+    __post_init__ and default factories, as those of glossary.models are.
+    """
+    if hasattr(make, "__post_init__"):  # it would be skipped
+        raise TypeError(f"{make.__name__} has __post_init__; make its records one by one")
+    defaults = {}
+    for f in fields(make):
+        if f.name not in names:
+            if f.default is MISSING:
+                raise TypeError(f"{make.__name__}: no value and no default for {f.name}")
+            defaults[f.name] = f.default
+    new, out = object.__new__, []
+    for values in rows:
+        record = new(make)
+        state = record.__dict__
+        state.update(defaults)
+        state.update(zip(names, values))
+        out.append(record)
+    return out

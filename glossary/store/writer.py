@@ -7,8 +7,8 @@ write would lose (added sheets, comments, hand formatting) is patched instead (p
 
 xlsxwriter writes everything but the data rows: styles, widths, drop-downs, conditional
 formats, filters, print setup, the About sheet. The data rows (some 300,000 cells at 10,000
-terms) go into the sheets' XML as inline-string cells straight from the records: through
-xlsxwriter's per-cell calls they took two thirds of a save.
+terms) go into the sheets' XML straight from the records, their texts into the shared string
+table: through xlsxwriter's per-cell calls they took two thirds of a save.
 """
 
 from __future__ import annotations
@@ -190,26 +190,36 @@ def _formats_for(ws, spec: SheetSpec, place: dict[str, int], count: int, formats
         )  # fmt: skip
 
 
+def literal_text(value: str) -> str:
+    """Cleaned text with Excel's own escapes, so that a reader gives back exactly this text: a
+    literal "_x0041_" is written "_x005F_x0041_", a carriage return "_x000D_"."""
+    return _LOOKS_ESCAPED.sub(r"_x005F\1", clean(value)).replace("\r", "_x000D_")
+
+
 def _xml_text(value: str) -> str:
     """Text as the content of a sheet XML element (escaped, cleaned, at most MAX_TEXT long)."""
     if len(value) > MAX_TEXT:
         value = value[:MAX_TEXT]
     if _NEEDS_ESCAPE.search(value):
-        value = _LOOKS_ESCAPED.sub(r"_x005F\1", clean(value)).replace("\r", "_x000D_")
+        value = literal_text(value)
         value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return value
 
 
-def cell_xml(ref: str, style: str, value, date_style: str = "") -> str:
-    """One cell of the sheet XML, "" for an empty one; styles are ' s="N"' or ""."""
+def cell_xml(
+    ref: str, style: str, value, strings: SharedStrings | None = None, date_style: str = ""
+) -> str:
+    """One cell of the sheet XML, "" for an empty one; styles are ' s="N"' or ""; text goes
+    to the shared strings, or inline where there are none."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         if isinstance(value, Formula):
             return f'<c r="{ref}"{style}><f>{_xml_text(value[1:])}</f><v>0</v></c>'
         t = _xml_text(value)
-        space = ' xml:space="preserve"' if t[0].isspace() or t[-1].isspace() else ""
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{t}</t></is></c>'
+        if strings is None:
+            return f'<c r="{ref}"{style} t="inlineStr"><is>{_t_element(t)}</is></c>'
+        return f'<c r="{ref}"{style} t="s"><v>{strings.index(t)}</v></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float)) and math.isfinite(value):
@@ -218,7 +228,70 @@ def cell_xml(ref: str, style: str, value, date_style: str = "") -> str:
         moment = value if isinstance(value, dt.datetime) else dt.datetime(*value.timetuple()[:3])
         days = (moment.replace(tzinfo=None) - EXCEL_EPOCH).total_seconds() / 86400
         return f'<c r="{ref}"{date_style or style}><v>{days:.16G}</v></c>'
-    return cell_xml(ref, style, str(value))
+    return cell_xml(ref, style, str(value), strings, date_style)
+
+
+def _t_element(t: str) -> str:
+    """The <t> element of escaped text, keeping its outer spaces."""
+    space = ' xml:space="preserve"' if t[0].isspace() or t[-1].isspace() else ""
+    return f"<t{space}>{t}</t>"
+
+
+class SharedStrings:
+    """A workbook's shared string table: the entries xlsxwriter wrote (headers, About) and
+    the data rows' texts added after them.
+
+    Data cells refer to their text by number, as Excel and LibreOffice write them; a sheet of
+    references is half the XML of one with the text inline, so reading it back (sizing it up,
+    then parsing it) takes less, and each repeated text (a status, a language) is stored once.
+    """
+
+    _OPENING = re.compile(rb'<sst\b[^>]*?\bcount="(\d+)" uniqueCount="(\d+)"[^>]*>')
+    _PLAIN = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>')
+
+    def __init__(self, xml: bytes, opening: re.Match[bytes]) -> None:
+        self._xml, self._opening = xml, opening
+        self._refs, self._first = int(opening.group(1)), int(opening.group(2))
+        plain = self._PLAIN.findall(xml)
+        # The table's own texts are found again by the data cells, unless some are not plain.
+        self._index: dict[str, int] = (
+            {t.decode("utf-8"): i for i, t in enumerate(plain)} if len(plain) == self._first else {}
+        )
+        self._added: list[str] = []
+
+    @classmethod
+    def of(cls, xml: bytes) -> SharedStrings | None:
+        """The table in this part; None when its opening is not the form xlsxwriter writes."""
+        opening = cls._OPENING.search(xml)
+        return cls(xml, opening) if opening else None
+
+    def index(self, t: str) -> int:
+        """The number of this (escaped) text in the table, added if new."""
+        self._refs += 1
+        i = self._index.get(t)
+        if i is None:
+            i = self._index[t] = self._first + len(self._added)
+            self._added.append(t)
+        return i
+
+    def xml(self) -> bytes:
+        """The table's part: the counts updated, the added entries after the first ones."""
+        xml, m = self._xml, self._opening
+        body, end = xml[m.end() :].rsplit(b"</sst>", 1)
+        added = "".join(f"<si>{_t_element(t)}</si>" for t in self._added).encode("utf-8")
+        return b"".join(
+            (
+                xml[: m.start(1)],
+                str(self._refs).encode(),
+                xml[m.end(1) : m.start(2)],
+                str(self._first + len(self._added)).encode(),
+                xml[m.end(2) : m.end()],
+                body,
+                added,
+                b"</sst>",
+                end,
+            )
+        )
 
 
 def _style(fmt) -> str:
@@ -226,13 +299,24 @@ def _style(fmt) -> str:
     return f' s="{fmt._get_xf_index()}"' if fmt is not None else ""
 
 
-def rows_xml(letters: list[str], styles: list[str], rows, heights=None, date_style="") -> str:
-    """Sheet XML of data rows from row 2 on: each row's values in column order."""
+def rows_xml(
+    letters: list[str],
+    styles: list[str],
+    rows,
+    strings: SharedStrings | None = None,
+    heights=None,
+    date_style="",
+) -> str:
+    """Sheet XML of data rows from row 2 on: each row's values in column order, text in the
+    shared strings (inline where there are none)."""
     heights = heights or {}
-    text_cell = [f'{style} t="inlineStr"><is><t>' for style in styles]
+    if strings is None:
+        text_cell, close = [f'{style} t="inlineStr"><is><t>' for style in styles], "</t></is></c>"
+    else:
+        text_cell, close = [f'{style} t="s"><v>' for style in styles], "</v></c>"
     out = []
     for n, row in enumerate(rows, start=2):
-        # Most rows hold plain text only: checked at once, their cells are written as they are.
+        # Most rows hold plain text only: checked at once, their texts are shared as they are.
         plain = not _NEEDS_ESCAPE.search("\n".join([v for v in row if v.__class__ is str]))
         cells = []
         for col, style, opening, value in zip(letters, styles, text_cell, row, strict=False):
@@ -243,10 +327,11 @@ def rows_xml(letters: list[str], styles: list[str], rows, heights=None, date_sty
                 and len(value) <= MAX_TEXT
                 and value.strip() == value
             ):
-                cells.append(f'<c r="{col}{n}"{opening}{value}</t></is></c>')
+                text = value if strings is None else strings.index(value)
+                cells.append(f'<c r="{col}{n}"{opening}{text}{close}')
                 continue
             if value is not None and value != "":
-                cells.append(cell_xml(f"{col}{n}", style, value, date_style))
+                cells.append(cell_xml(f"{col}{n}", style, value, strings, date_style))
         height = heights.get(n)
         tall = f' ht="{height:.16g}" customHeight="1"' if height else ""
         out.append(f'<row r="{n}"{tall}>{"".join(cells)}</row>')
@@ -254,12 +339,24 @@ def rows_xml(letters: list[str], styles: list[str], rows, heights=None, date_sty
 
 
 @dataclass
-class _SheetRows:
-    """The data rows of one sheet, as XML for its part, and its last cell."""
+class SheetRows:
+    """The data rows of one sheet, to go into its part once the shared strings are known."""
 
     part: str
-    xml: str
-    last: str
+    letters: list[str]
+    styles: list[str]
+    rows: list[tuple]
+    heights: dict[int, float] = field(default_factory=dict)
+    date_style: str = ""
+
+    @property
+    def last(self) -> str:
+        return f"{self.letters[-1]}{len(self.rows) + 1}"
+
+    def xml(self, strings: SharedStrings | None) -> str:
+        return rows_xml(
+            self.letters, self.styles, self.rows, strings, self.heights, self.date_style
+        )
 
 
 def _data_sheet(wb, spec: SheetSpec, rows: list[tuple], extras: Extras | None, formats):
@@ -305,8 +402,7 @@ def _data_sheet(wb, spec: SheetSpec, rows: list[tuple], extras: Extras | None, f
     _print_setup(ws)
     letters = [letter(i) for i in range(len(header))]
     styles = [_style(formats.of(columns.get(name))) for name in header]
-    xml = rows_xml(letters, styles, rows, heights, _style(formats.date))
-    return _SheetRows(_part(ws), xml, f"{letters[-1]}{len(rows) + 1}")
+    return SheetRows(_part(ws), letters, styles, rows, heights, _style(formats.date))
 
 
 def _part(ws) -> str:
@@ -314,23 +410,30 @@ def _part(ws) -> str:
 
 
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
+_SHARED_STRINGS = "xl/sharedStrings.xml"
 
 
-def _with_rows(xlsx: bytes, sheets: list[_SheetRows]) -> bytes:
-    """The workbook with each sheet's data rows put after its header row."""
+def with_rows(xlsx: bytes, sheets: list[SheetRows]) -> bytes:
+    """The workbook with each sheet's data rows put after its header row, their texts in its
+    shared string table (xlsxwriter writes one) or inline where it has none (openpyxl 3.1)."""
     by_part = {s.part: s for s in sheets}
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(xlsx)) as src,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as dst,
     ):
+        shared = _SHARED_STRINGS in src.namelist()
+        strings = SharedStrings.of(src.read(_SHARED_STRINGS)) if shared else None
+        xml = {s.part: s.xml(strings).encode("utf-8") for s in sheets}
         for info in src.infolist():
             data = src.read(info)
             sheet = by_part.get(info.filename)
             if sheet is not None:
                 head, tail = data.rsplit(b"</sheetData>", 1)
                 head = _DIMENSION.sub(f'<dimension ref="A1:{sheet.last}"/>'.encode(), head, 1)
-                data = b"".join((head, sheet.xml.encode("utf-8"), b"</sheetData>", tail))
+                data = b"".join((head, xml[sheet.part], b"</sheetData>", tail))
+            elif strings is not None and info.filename == _SHARED_STRINGS:
+                data = strings.xml()
             dst.writestr(info, data, compresslevel=COMPRESS_LEVEL)
     return out.getvalue()
 
@@ -382,14 +485,8 @@ def to_bytes(glossary: Glossary, extras: dict[str, Extras] | None = None) -> byt
         ws.write_string(0, c, name)
     memory = list(memory_rows(glossary))
     letters = [letter(i) for i in range(len(MACHINE_COLUMNS))]
-    streamed.append(
-        _SheetRows(
-            _part(ws),
-            rows_xml(letters, [""] * len(letters), memory),
-            f"{letters[-1]}{len(memory) + 1}",
-        )
-    )
+    streamed.append(SheetRows(_part(ws), letters, [""] * len(letters), memory))
     ws.hide()
     wb.worksheets()[1].activate()  # open on Terms, where the review happens
     wb.close()
-    return _with_rows(buffer.getvalue(), streamed)
+    return with_rows(buffer.getvalue(), streamed)
