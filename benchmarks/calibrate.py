@@ -333,14 +333,37 @@ def baseline(inputs, settings: AlignSettings, gold: dict, score) -> dict:
     return f1_on(gold, rows, score)
 
 
-def run(write: bool = False, cache: Path | None = None, with_reviews: bool = False) -> dict:
+@dataclass
+class DevSeeds:
+    """What every dev-gold benchmark starts from: the scorer and the gold, the seeds read and
+    extracted, an embedder on the benchmark cache, the shipped settings and the languages."""
+
+    score: object  # ../shared/eval/score.py as a module
+    gold: dict
+    docs: list
+    candidates: list
+    embedder: Embedder
+    settings: AlignSettings
+    langs: list[str]
+
+
+def dev_seeds(cache: Path | None = None) -> DevSeeds:
+    """The seeds and the dev gold; vectors in `cache`, else $GLOSSARY_TEST_CACHE, else
+    benchmarks/work/cache."""
     score = load_scorer()
-    gold = score.load_gold(SHARED / "eval" / "dev_gold.json")
     docs = read_corpus([SEEDS]).documents
-    candidates = extract_candidates(docs)
-    embedder = Embedder(model_path(), cache or os.environ.get("GLOSSARY_TEST_CACHE") or WORK / "cache")
-    settings = default_settings()
-    langs = sorted({d.lang for d in docs})
+    cache = cache or os.environ.get("GLOSSARY_TEST_CACHE") or WORK / "cache"
+    return DevSeeds(
+        score, score.load_gold(SHARED / "eval" / "dev_gold.json"), docs,
+        extract_candidates(docs), Embedder(model_path(), cache), default_settings(),
+        sorted({d.lang for d in docs}),
+    )  # fmt: skip
+
+
+def run(write: bool = False, cache: Path | None = None, with_reviews: bool = False) -> dict:
+    dev = dev_seeds(cache)
+    score, gold, candidates, embedder = dev.score, dev.gold, dev.candidates, dev.embedder
+    settings, langs = dev.settings, dev.langs
     result: dict = {"date": now(), "folds": FOLDS, "seed": SEED, "with_reviews": with_reviews,
                     "modes": {}}  # fmt: skip
     rankers = {}

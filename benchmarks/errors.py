@@ -11,18 +11,13 @@ language where the concept does not occur. Writes docs/errors.md and benchmarks/
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from pathlib import Path
 
-from benchmarks import ROOT, SEEDS, SHARED, WORK, model_path, now, write_result
-from benchmarks.calibrate import catalog, load_scorer
+from benchmarks import ROOT, now, write_result
+from benchmarks.calibrate import catalog, dev_seeds
 from glossary.alignment import keyed_proposals, prepare
 from glossary.alignment.ranking import Shortlist, probabilities, shortlists
-from glossary.alignment.settings import default_settings
-from glossary.corpus import read_corpus
-from glossary.embed import Embedder
-from glossary.extract import extract_candidates
 
 DOC = ROOT / "docs" / "errors.md"
 
@@ -74,13 +69,9 @@ def _miss(lang, j, cid, forms, inputs, ranking, claims, floor, score) -> dict:
 
 
 def run(cache: Path | None = None) -> dict:
-    score = load_scorer()
-    gold = score.load_gold(SHARED / "eval" / "dev_gold.json")
-    docs = read_corpus([SEEDS]).documents
-    embedder = Embedder(model_path(), cache or os.environ.get("GLOSSARY_TEST_CACHE") or WORK / "cache")
-    settings = default_settings()
-    langs = sorted({d.lang for d in docs})
-    inputs = prepare(extract_candidates(docs), embedder, catalog(True), langs=langs, settings=settings)
+    dev = dev_seeds(cache)
+    score, gold, embedder, settings = dev.score, dev.gold, dev.embedder, dev.settings
+    inputs = prepare(dev.candidates, embedder, catalog(True), langs=dev.langs, settings=settings)
     proposals = keyed_proposals(inputs, settings)
     shorts = shortlists(inputs.by_lang, inputs.vectors, inputs.concepts, inputs.queries, settings)
     ranking = _ranking(shorts, settings) if settings.ranker.active else {}

@@ -18,7 +18,6 @@ Levers:
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 from contextlib import contextmanager
@@ -26,14 +25,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from benchmarks import SEEDS, SHARED, WORK, model_path, now, write_result
 from benchmarks import calibrate as cal
+from benchmarks import now, write_result
 from glossary.alignment import prepare
 from glossary.alignment.evidence import query_texts
-from glossary.alignment.settings import default_settings
-from glossary.corpus import read_corpus
-from glossary.embed import Embedder
-from glossary.extract import extract_candidates
 
 FOLD_SEEDS = (13, 7, 29, 41)  # 13 is calibrate's own
 LEVERS = ("rank_k_30", "symmetric_prompt", "contextual")
@@ -161,13 +156,9 @@ def _with_columns(table, columns: np.ndarray):
 
 
 def run(levers=LEVERS) -> dict:
-    score = cal.load_scorer()
-    gold = score.load_gold(SHARED / "eval" / "dev_gold.json")
-    docs = read_corpus([SEEDS]).documents
-    candidates = extract_candidates(docs)
-    embedder = Embedder(model_path(), os.environ.get("GLOSSARY_TEST_CACHE") or WORK / "cache")
-    settings = default_settings()
-    langs = sorted({d.lang for d in docs})
+    dev = cal.dev_seeds()
+    score, gold, docs, candidates = dev.score, dev.gold, dev.docs, dev.candidates
+    embedder, settings, langs = dev.embedder, dev.settings, dev.langs
     result: dict = {"date": now(), "fold_seeds": list(FOLD_SEEDS), "modes": {}}
     for mode, with_gloss in (("keyed", True), ("vi_only", False)):
         inputs = prepare(

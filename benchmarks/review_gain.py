@@ -10,16 +10,11 @@ its concept becomes preferred, any other reviewed row rejected. The catalog is t
 
 from __future__ import annotations
 
-import os
 import random
 
-from benchmarks import SEEDS, SHARED, WORK, model_path, now, write_result
-from benchmarks.calibrate import SEED, catalog, load_scorer, unreviewed_gold
+from benchmarks import now, write_result
+from benchmarks.calibrate import SEED, catalog, dev_seeds, unreviewed_gold
 from glossary.alignment import keyed_proposals, prepare
-from glossary.alignment.settings import default_settings
-from glossary.corpus import read_corpus
-from glossary.embed import Embedder
-from glossary.extract import extract_candidates
 from glossary.models import TermEntry
 
 SHARE = 0.2
@@ -30,13 +25,9 @@ def rows_of(proposals) -> list[dict]:
 
 
 def run(share: float = SHARE) -> dict:
-    score = load_scorer()
-    gold = score.load_gold(SHARED / "eval" / "dev_gold.json")
-    docs = read_corpus([SEEDS]).documents
-    candidates = extract_candidates(docs)
-    embedder = Embedder(model_path(), os.environ.get("GLOSSARY_TEST_CACHE") or WORK / "cache")
-    settings = default_settings()
-    langs = sorted({d.lang for d in docs})
+    dev = dev_seeds()
+    score, gold, candidates, embedder = dev.score, dev.gold, dev.candidates, dev.embedder
+    settings, langs = dev.settings, dev.langs
     concepts = catalog(with_gloss=True)
     first = keyed_proposals(prepare(candidates, embedder, concepts, langs=langs, settings=settings), settings)
 
