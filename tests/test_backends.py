@@ -39,13 +39,8 @@ def no_gpu(monkeypatch):
 
 @pytest.fixture
 def stand_in_onnx(monkeypatch, tmp_path):
+    """Both converted backends (onnx, openvino) answer with the stand-in's vectors."""
     monkeypatch.setattr(backends, "OnnxModel", StandInOnnx)
-    monkeypatch.setattr(embed, "convert", lambda model, fingerprint, backend="onnx": tmp_path)
-    StandInOnnx.calls = 0
-
-
-@pytest.fixture
-def stand_in_openvino(monkeypatch, tmp_path):
     monkeypatch.setattr(backends, "OpenVinoModel", StandInOnnx)
     monkeypatch.setattr(embed, "convert", lambda model, fingerprint, backend="onnx": tmp_path)
     StandInOnnx.calls = 0
@@ -106,18 +101,20 @@ def test_cache_keys_carry_the_backend_and_torch_keeps_its_old_keys():
     assert len(keys) == 4
 
 
+@pytest.mark.parametrize("converted", ["onnx", "openvino"])
 def test_vectors_of_one_backend_are_never_served_to_another(
-    no_gpu, stand_in_onnx, tiny_model, tmp_path
+    no_gpu, stand_in_onnx, tiny_model, tmp_path, converted
 ):
     torch_vectors = Embedder(tiny_model, tmp_path, backend="torch").encode(TEXTS)
-    onnx = Embedder(tiny_model, tmp_path, backend="onnx")
-    onnx_vectors = onnx.encode(TEXTS)
-    assert onnx.encoded == len(TEXTS) and StandInOnnx.calls == len(TEXTS)
-    assert not np.allclose(onnx_vectors, torch_vectors)
+    other = Embedder(tiny_model, tmp_path, backend=converted)
+    assert other.backend == converted
+    other_vectors = other.encode(TEXTS)
+    assert other.encoded == len(TEXTS) and StandInOnnx.calls == len(TEXTS)
+    assert not np.allclose(other_vectors, torch_vectors)
     again = Embedder(tiny_model, tmp_path, backend="torch")
     assert np.array_equal(again.encode(TEXTS), torch_vectors) and again.encoded == 0
-    warm = Embedder(tiny_model, tmp_path, backend="onnx")
-    assert np.array_equal(warm.encode(TEXTS), onnx_vectors) and warm.encoded == 0
+    warm = Embedder(tiny_model, tmp_path, backend=converted)
+    assert np.array_equal(warm.encode(TEXTS), other_vectors) and warm.encoded == 0
 
 
 def test_failed_conversion_falls_back_to_torch_with_one_warning(
@@ -180,17 +177,6 @@ def test_onnx_export_gives_torchs_vectors_and_is_made_once(
     monkeypatch.setattr(backends, "export_onnx", refuse)
     second = Embedder(tiny_model, tmp_path / "c", backend="onnx")
     np.testing.assert_allclose(second.encode(TEXTS, task="query"), vectors, atol=1e-6)
-
-
-def test_openvino_vectors_are_kept_apart_from_torchs(
-    no_gpu, stand_in_openvino, tiny_model, tmp_path
-):
-    torch_vectors = Embedder(tiny_model, tmp_path, backend="torch").encode(TEXTS)
-    ov = Embedder(tiny_model, tmp_path, backend="openvino")
-    assert ov.backend == "openvino"
-    assert not np.allclose(ov.encode(TEXTS), torch_vectors) and ov.encoded == len(TEXTS)
-    again = Embedder(tiny_model, tmp_path, backend="torch")
-    assert np.array_equal(again.encode(TEXTS), torch_vectors) and again.encoded == 0
 
 
 def test_missing_openvino_falls_back_to_torch_with_one_line(
