@@ -140,3 +140,14 @@ def chromium() -> str:
     if _required("GLOSSARY_REQUIRE_CHROMIUM"):
         pytest.fail("Chromium is required but not installed (apt-get install chromium)")
     pytest.skip("Chromium is not installed")
+
+
+@pytest.fixture(scope="session")
+def dask_distributed():
+    """dask.distributed, for the LocalCluster tests; CI installs `glossary[scale]` and sets
+    GLOSSARY_REQUIRE_DASK=1."""
+    try:
+        import distributed
+    except ImportError:
+        _missing("GLOSSARY_REQUIRE_DASK", "dask[distributed] is not installed (glossary[scale])")
+    return distributed
