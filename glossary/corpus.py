@@ -143,20 +143,42 @@ def read_corpus(paths: Sequence[str | Path], lang: str | None = None) -> Corpus:
     """Read every document under `paths`; bad files are skipped with a reason, not raised."""
     lang = check_lang(lang)
     files, skipped = find_files(paths)
-    documents, warnings = [], []
+    return assemble_corpus(read_files(files, lang), skipped)
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """What reading one corpus file gave: its document, or why it was skipped; and warnings."""
+
+    document: Document | None
+    skipped: SkippedFile | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def read_files(files: Sequence[Path], lang: str | None = None) -> list[FileRead]:
+    """Read files one by one (any subset of a corpus, in any process), in the given order."""
+    reads = []
     for path in files:
         shown = shown_path(path)
+        warnings = []
         if shown != str(path):
             warnings.append(f"{shown}: the file name is not valid UTF-8; shown with U+FFFD")
         try:
             doc = read_document(path, lang)
         except BadFileError as exc:
-            skipped.append(SkippedFile(shown, exc.reason))
+            reads.append(FileRead(None, SkippedFile(shown, exc.reason), tuple(warnings)))
             continue
-        documents.append(doc)
         if doc.replaced:
             warnings.append(f"{doc.path}: {replaced_note(doc.replaced)}")
-    return Corpus(documents, skipped, warnings)
+        reads.append(FileRead(doc, None, tuple(warnings)))
+    return reads
+
+
+def assemble_corpus(reads: Sequence[FileRead], skipped: Sequence[SkippedFile] = ()) -> Corpus:
+    """The Corpus of files read in corpus order, after the paths skipped unread."""
+    documents = [r.document for r in reads if r.document is not None]
+    skipped = [*skipped, *(r.skipped for r in reads if r.skipped is not None)]
+    return Corpus(documents, skipped, [w for r in reads for w in r.warnings])
 
 
 def replaced_note(offsets: Sequence[int]) -> str:

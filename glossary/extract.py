@@ -140,40 +140,99 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 
 # ---------------------------------------------------------------- gathering occurrences
 @dataclass
-class _Group:
+class TermStats:
+    """Everything counted for one (language, key): what a Candidate is made from.
+
+    Stats of disjoint sets of documents merge associatively and commutatively (`merge`), so
+    candidates do not depend on how a corpus was split (glossary/cluster.py maps over parts).
+    Documents carry their position in the corpus: merged lists follow corpus order.
+    """
+
     lang: str
     key: str
     kind: str
+    n_tokens: int
     forms: Counter = field(default_factory=Counter)
-    docs: dict = field(default_factory=dict)  # ordered set of doc paths
-    contexts: list = field(default_factory=list)
-    n_tokens: int = 0
     free: int = 0  # occurrences not inside a longer capitalised name
+    docs: dict[str, int] = field(default_factory=dict)  # doc path -> its position in the corpus
+    # the first MAX_CONTEXTS sentences, each as (doc position, order in that doc, Context)
+    contexts: list[tuple[int, int, Context]] = field(default_factory=list)
 
-    def add(self, form: str, doc: str, sentence: str, start: int, end: int, free: bool) -> None:
+    @property
+    def freq(self) -> int:
+        return sum(self.forms.values())
+
+    def add(self, form: str, doc: str, index: int, sentence: str, start: int, end: int,
+            free: bool) -> None:  # fmt: skip
         self.forms[form] += 1
         self.free += free
-        self.docs.setdefault(doc, None)
-        if len(self.contexts) < MAX_CONTEXTS and all(c.sentence != sentence for c in self.contexts):
-            self.contexts.append(Context(doc, sentence, start, end))
+        self.docs.setdefault(doc, index)
+        if len(self.contexts) < MAX_CONTEXTS and all(c.sentence != sentence for *_, c in self.contexts):
+            self.contexts.append((index, len(self.contexts), Context(doc, sentence, start, end)))
+
+    def merge(self, other: TermStats) -> None:
+        """Add another part's counts: the same result as counting both parts at once."""
+        if KIND_RANK[other.kind] > KIND_RANK[self.kind]:
+            self.kind = other.kind
+        self.forms.update(other.forms)
+        self.free += other.free
+        for doc, index in other.docs.items():
+            self.docs[doc] = min(index, self.docs.get(doc, index))
+        # Greedy first-distinct selection ignores occurrences it would not take, so choosing
+        # again over both parts' kept contexts equals choosing over every occurrence.
+        kept: list[tuple[int, int, Context]] = []
+        for item in sorted(self.contexts + other.contexts, key=lambda c: (c[0], c[1])):
+            if len(kept) < MAX_CONTEXTS and all(k[2].sentence != item[2].sentence for k in kept):
+                kept.append(item)
+        self.contexts = kept
+
+
+@dataclass
+class CandidateStats:
+    """The TermStats of a set of documents, keyed by (language, key); merges like TermStats."""
+
+    terms: dict[tuple[str, str], TermStats] = field(default_factory=dict)
+
+    def merge(self, other: CandidateStats) -> CandidateStats:
+        """Fold another part into this one (which it changes) and return this one."""
+        for name, stats in other.terms.items():
+            mine = self.terms.get(name)
+            if mine is None:
+                self.terms[name] = stats
+            else:
+                mine.merge(stats)
+        return self
+
+
+def merge_stats(parts: Iterable[CandidateStats]) -> CandidateStats:
+    """One CandidateStats for all parts, in any order or grouping (the parts are consumed)."""
+    total = CandidateStats()
+    for part in parts:
+        total.merge(part)
+    return total
 
 
 class _Collector:
-    def __init__(self) -> None:
-        self.groups: dict[tuple[str, str], _Group] = {}
+    """Counts the occurrences of one document."""
 
-    def add(self, lang, tokens, kind, doc, text, sentence, free: bool = True) -> None:
+    def __init__(self, doc: Document, index: int) -> None:
+        self.path = doc.path
+        self.index = index
+        self.stats = CandidateStats()
+
+    def add(self, lang, tokens, kind, text, sentence, free: bool = True) -> None:
         words = [t.text for t in tokens if t.is_word]
         key = term_key(words, lang)
         if not key:
             return
-        group = self.groups.get((lang, key))
+        terms = self.stats.terms
+        group = terms.get((lang, key))
         if group is None:
-            group = self.groups[(lang, key)] = _Group(lang, key, kind, n_tokens=len(words))
+            group = terms[(lang, key)] = TermStats(lang, key, kind, n_tokens=len(words))
         elif KIND_RANK[kind] > KIND_RANK[group.kind]:
             group.kind = kind
         start, end = tokens[0].start, tokens[-1].end
-        group.add(nfc(text[start:end]), doc, sentence, start, end, free)
+        group.add(nfc(text[start:end]), self.path, self.index, sentence, start, end, free)
 
 
 KIND_RANK = {"term": 0, "name": 1, "abbreviation": 2, "code": 3, "slogan": 4}
@@ -288,38 +347,43 @@ def _ngram_ok(words: list[Token], lang: str, stop: frozenset[str]) -> bool:
     return True
 
 
-def extract_occurrences(documents: Sequence[Document]) -> _Collector:
-    collector = _Collector()
-    for doc in documents:
-        for sentence in doc.sentences:
-            lang = sentence.lang
-            stop = function_words(lang)
-            tokens = tokenize(doc.text[sentence.start : sentence.end], sentence.start)
-            foreign = [
-                p
-                for p in doc.passages
-                if p.lang != lang and p.start < sentence.end and p.end > sentence.start
+def document_stats(doc: Document, index: int = 0) -> CandidateStats:
+    """The candidate statistics of one document, `index` being its position in the corpus."""
+    collector = _Collector(doc, index)
+    for sentence in doc.sentences:
+        lang = sentence.lang
+        stop = function_words(lang)
+        tokens = tokenize(doc.text[sentence.start : sentence.end], sentence.start)
+        foreign = [
+            p
+            for p in doc.passages
+            if p.lang != lang and p.start < sentence.end and p.end > sentence.start
+        ]
+        if foreign:
+            _foreign_ngrams(tokens, foreign, collector, doc, sentence.text)
+            # A foreign passage is a boundary: no term spans it ("«Skilled ...» ble").
+            tokens = [
+                Token("|", t.start, t.end)
+                if any(p.start < t.end and t.start < p.end for p in foreign)
+                else t
+                for t in tokens
             ]
-            if foreign:
-                _foreign_ngrams(tokens, foreign, collector, doc, sentence.text)
-                # A foreign passage is a boundary: no term spans it ("«Skilled ...» ble").
-                tokens = [
-                    Token("|", t.start, t.end)
-                    if any(p.start < t.end and t.start < p.end for p in foreign)
-                    else t
-                    for t in tokens
-                ]
-            for quoted in _quoted_spans(tokens):
-                words = [t for t in quoted if t.is_word]
-                if 2 <= len(words) <= MAX_SLOGAN_TOKENS:
-                    collector.add(lang, quoted, "slogan", doc.path, doc.text, sentence.text)
-                # Sentences inside a long quotation ("... Als de massamobilisatie vakkundig is, ...").
-                for part in _split_quote(quoted):
-                    if 3 <= sum(t.is_word for t in part) < len(words):
-                        collector.add(lang, part, "slogan", doc.path, doc.text, sentence.text)
-            for run in _chunks(tokens):
-                _ngrams(run, lang, stop, collector, doc, sentence.text, sentence.start)
-    return collector
+        for quoted in _quoted_spans(tokens):
+            words = [t for t in quoted if t.is_word]
+            if 2 <= len(words) <= MAX_SLOGAN_TOKENS:
+                collector.add(lang, quoted, "slogan", doc.text, sentence.text)
+            # Sentences inside a long quotation ("... Als de massamobilisatie vakkundig is, ...").
+            for part in _split_quote(quoted):
+                if 3 <= sum(t.is_word for t in part) < len(words):
+                    collector.add(lang, part, "slogan", doc.text, sentence.text)
+        for run in _chunks(tokens):
+            _ngrams(run, lang, stop, collector, doc, sentence.text, sentence.start)
+    return collector.stats
+
+
+def extract_occurrences(documents: Sequence[Document]) -> CandidateStats:
+    """The candidate statistics of documents, counted one document at a time and merged."""
+    return merge_stats(document_stats(doc, i) for i, doc in enumerate(documents))
 
 
 def _foreign_ngrams(tokens, passages, collector, doc, sentence: str) -> None:
@@ -397,7 +461,7 @@ def _ngrams(run, lang, stop, collector: _Collector, doc: Document, sentence: str
             else:
                 kind = "term"
             free = not _flanked(run, words_idx[a], words_idx[b], opening)
-            collector.add(lang, span, kind, doc.path, doc.text, sentence, free)
+            collector.add(lang, span, kind, doc.text, sentence, free)
 
 
 # ---------------------------------------------------------------- scoring
@@ -412,7 +476,7 @@ def specificity(token: str, lang: str) -> float:
     return max(0.0, min(1.0, (7.0 - zipf) / 7.0))
 
 
-def _score(groups: list[_Group]) -> dict[tuple[str, str], float]:
+def _score(groups: list[TermStats]) -> dict[tuple[str, str], float]:
     """Termhood: C-value (frequency discounted by longer terms containing it) times specificity."""
     by_key = {(g.lang, g.key): g for g in groups}
     containers: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -451,8 +515,12 @@ def _score(groups: list[_Group]) -> dict[tuple[str, str], float]:
 
 def extract_candidates(documents: Sequence[Document], lang: str | None = None) -> list[Candidate]:
     """Candidates of every language in the documents, ranked by termhood within each language."""
-    collector = extract_occurrences(documents)
-    groups = [g for g in collector.groups.values() if lang is None or g.lang == lang]
+    return candidates_from_stats(extract_occurrences(documents), lang)
+
+
+def candidates_from_stats(stats: CandidateStats, lang: str | None = None) -> list[Candidate]:
+    """Scored, ranked candidates from merged statistics (of one language, or of all)."""
+    groups = [g for g in stats.terms.values() if lang is None or g.lang == lang]
     scores = _score(groups)
     candidates = []
     for g in groups:
@@ -464,8 +532,8 @@ def extract_candidates(documents: Sequence[Document], lang: str | None = None) -
                 forms=forms,
                 freq=sum(g.forms.values()),
                 score=scores[(g.lang, g.key)],
-                docs=tuple(g.docs),
-                contexts=tuple(g.contexts),
+                docs=tuple(sorted(g.docs, key=g.docs.__getitem__)),
+                contexts=tuple(c for *_, c in g.contexts),
                 kind=g.kind,
                 headword=headword(forms, g.lang, g.kind),
             )
