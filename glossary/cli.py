@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from glossary.errors import GlossaryError, UsageError
 
@@ -253,11 +254,21 @@ def align_command(
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
     force: bool = typer.Option(False, "--force", help="Write even if the workbook looks open."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Read, extract and embed on a Dask cluster of N worker "
+        "processes on this machine (needs glossary[scale]).",
+    ),  # fmt: skip
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Or on the Dask cluster already running at this address "
+        "(tcp://HOST:8786); its workers must see the corpus at the same paths.",
+        envvar="DASK_SCHEDULER_ADDRESS",
+    ),  # fmt: skip
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Align the terms of a corpus into concepts keyed to Vietnamese, and merge them into the glossary.
 
-    Reviewed rows (any status but 'proposed') and edited cells are never changed.
+    Reviewed rows (any status but 'proposed') and edited cells are never changed. With
+    --workers or --scheduler the glossary is the same as one process makes, sooner.
 
     Example:
 
@@ -266,10 +277,15 @@ def align_command(
         glossary align new-articles/ -g terms.xlsx --concepts concepts.csv --dry-run
 
         glossary align seeds/ -g /tmp/discovery.xlsx --model "$(glossary model path)" --json
+
+        glossary align archive/ -g terms.xlsx --workers 4
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from glossary.cluster import cluster_options
     from glossary.pipeline import run_align
+
+    cluster = cluster_options(workers, scheduler)
 
     plain = None if err.is_terminal else PlainProgress("embedding")
     with Progress(
@@ -300,6 +316,7 @@ def align_command(
             dry_run=dry_run,
             force=force,
             progress=progress,
+            cluster=cluster,
         )
     if not as_json:
         print_skipped(run.corpus)
@@ -842,7 +859,8 @@ def main() -> None:
     try:
         code = app(standalone_mode=False, prog_name="glossary")
     except GlossaryError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        # escaped: a message may name an extra (glossary[scale]) or a file with brackets
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("[red]interrupted[/red]")

@@ -6,7 +6,10 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -215,6 +218,38 @@ def prepare_backend(model: str, request: str | None = None) -> Path | None:
         return None
 
 
+def open_model(model: str, fingerprint: str, choice: backends.Choice):
+    """The model on the choice's backend, and the choice it really runs on: a converted backend
+    that cannot run here falls back to torch after one line on stderr."""
+    if choice.name in backends.CONVERTED:
+        name = choice.name
+        try:
+            return backends.run_converted(name, convert(model, fingerprint, name)), choice
+        except Exception as exc:  # noqa: BLE001 - any failure: torch still gives the vectors
+            reason = _conversion_failure(exc)
+            hint = f"; pip install 'glossary[{name}]'" if isinstance(exc, ImportError) else ""
+            backends.warn(f"the {name} backend is not usable here ({type(exc).__name__}: "
+                          f"{reason}{hint}); encoding with torch instead")  # fmt: skip
+            choice = backends.cuda_choice() if backends.gpu_present() else backends.Choice("torch")
+    return load_model(model, choice), choice
+
+
+def load_on_worker(model: str, model_id: str, request: str):
+    """The model as a cluster worker runs it: the backend chosen on the worker's own machine
+    (its GPU, if it has one), not the client's."""
+    return open_model(model, model_id.rpartition("@")[2], choose_backend(model_id, request))
+
+
+@dataclass(frozen=True)
+class WorkerModel:
+    """How a cluster worker gets a model: the name its per-process cache keeps it under, a
+    picklable loader giving (model, the Choice it runs on), and a cheap look at that Choice."""
+
+    name: str
+    load: Callable[[], tuple[object, backends.Choice]]
+    choice: Callable[[], backends.Choice]
+
+
 class Embedder:
     """Encodes texts to unit vectors, reading and filling the cache; loads the model only on a miss.
 
@@ -242,6 +277,10 @@ class Embedder:
         self._prompts: dict[str, str] | None = None
         self.encoded = 0  # texts that went through the model (cache misses)
         self.model_seconds = 0.0
+        # a glossary.cluster.Cluster: cache misses are encoded by its workers; the cache,
+        # and every text it already has, stays here
+        self.cluster = None
+        self._workers_checked = False
 
     @property
     def backend(self) -> str:
@@ -251,27 +290,16 @@ class Embedder:
     @property
     def model(self):
         if self._model is None:
-            if self.choice.name in backends.CONVERTED:
-                self._model = self._load_converted()
-            if self._model is None:
-                self._model = load_model(self.model_name, self.choice)
+            self._model, self.choice = open_model(self.model_name, self.fingerprint, self.choice)
         return self._model
 
-    def _load_converted(self):
-        """The model converted for its backend (made once, under its fingerprint); on any
-        failure, None after one line on stderr, and the backend falls back to torch."""
-        name = self.choice.name
-        try:
-            return backends.run_converted(name, convert(self.model_name, self.fingerprint, name))
-        except Exception as exc:  # noqa: BLE001 - any failure: torch still gives the vectors
-            reason = _conversion_failure(exc)
-            hint = f"; pip install 'glossary[{name}]'" if isinstance(exc, ImportError) else ""
-            backends.warn(f"the {name} backend is not usable here ({type(exc).__name__}: "
-                          f"{reason}{hint}); encoding with torch instead")  # fmt: skip
-            self.choice = (
-                backends.cuda_choice() if backends.gpu_present() else backends.Choice("torch")
-            )
-            return None
+    def worker_model(self) -> WorkerModel:
+        """How cluster workers get this model (glossary/cluster.py); each picks its own device."""
+        return WorkerModel(
+            name=f"{self.model_id}|{self.backend_request}",
+            load=partial(load_on_worker, self.model_name, self.model_id, self.backend_request),
+            choice=partial(choose_backend, self.model_id, self.backend_request),
+        )
 
     def prompt_for(self, task: str) -> str:
         """The model's own prompt for a task, if it defines one (e.g. EmbeddingGemma)."""
@@ -314,10 +342,12 @@ class Embedder:
         progress: Callable[[int, int], None] | None = None,
     ) -> np.ndarray:
         """Unit-normalised float32 vectors for texts, one row each; duplicates are encoded once."""
-        import time
-
         prompt = self.prompt_for(task) if task else ""
         unique = list(dict.fromkeys(texts))
+        if self.cluster is not None and not self._workers_checked:
+            # the keys name the backend the workers run on, which may not be this machine's
+            self.choice = self.cluster.worker_choice(self.worker_model())
+            self._workers_checked = True
         backend = self.backend
         keys = {t: self.cache.key(prompt, t, backend) for t in unique}
         cached = self.cache.get_many(list(keys.values()))
@@ -325,23 +355,19 @@ class Embedder:
         missing = sorted(
             (t for t in unique if t not in vectors), key=len
         )  # length-sorted: fast batches
-        if missing and self.model is not None and self.backend != backend:
+        if missing and self.cluster is None and self.model is not None and self.backend != backend:
             # loading fell back to another backend: its vectors (and keys) must not mix with these
             return self.encode(texts, task, progress)
         done = len(unique) - len(missing)
         if progress:
             progress(done, len(unique))
-        for start in range(0, len(missing), CHUNK):
-            chunk = missing[start : start + CHUNK]
+        chunks = [missing[start : start + CHUNK] for start in range(0, len(missing), CHUNK)]
+        batches = iter(self._encoded(chunks, prompt))
+        while True:
             began = time.perf_counter()
-            encoded = self.model.encode(
-                chunk,
-                prompt=prompt or None,
-                batch_size=self.choice.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            ).astype(np.float32)
+            chunk, encoded = next(batches, (None, None))
+            if chunk is None:
+                break
             self.model_seconds += time.perf_counter() - began
             self.encoded += len(chunk)
             self.cache.put_many({keys[t]: v for t, v in zip(chunk, encoded)})
@@ -352,6 +378,27 @@ class Embedder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([vectors[t] for t in texts]).astype(np.float32)
+
+    def _encoded(self, chunks: list[list[str]], prompt: str):
+        """(chunk, vectors) for each chunk of length-sorted texts: by this process's model, or
+        by the cluster's workers in the order they finish."""
+        if self.cluster is not None:
+            yield from self.cluster.encode(self.worker_model(), chunks, prompt, self.backend)
+            return
+        for chunk in chunks:
+            yield chunk, encode_chunk(self.model, chunk, prompt, self.choice.batch_size)
+
+
+def encode_chunk(model, texts: Sequence[str], prompt: str, batch_size: int) -> np.ndarray:
+    """One model call on a chunk of texts: unit float32 vectors (here or on a cluster worker)."""
+    return model.encode(
+        list(texts),
+        prompt=prompt or None,
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    ).astype(np.float32)
 
 
 def convert(model: str, fingerprint: str, backend: str = "onnx") -> Path:

@@ -11,11 +11,12 @@ from pathlib import Path
 from glossary import store
 from glossary.alignment import AlignSettings, AlignStats, align
 from glossary.calibration import settings_for
+from glossary.cluster import Cluster, ClusterOptions, open_cluster
 from glossary.corpus import Corpus, read_corpus
 from glossary.embed import Embedder, resolve_model
 from glossary.errors import ModelError, UsageError
-from glossary.extract import extract_candidates
-from glossary.models import ConceptEntry, Glossary
+from glossary.extract import candidates_from_stats, extract_candidates
+from glossary.models import Candidate, ConceptEntry, Glossary
 from glossary.output import check_can_create
 
 
@@ -82,6 +83,29 @@ def check_model_path(model: str | None) -> None:
         )
 
 
+def _read_and_extract(
+    corpus_paths: Sequence[str | Path], lang: str | None, workers: Cluster | None,
+    timings: dict[str, float],
+) -> tuple[Corpus, list[Candidate]]:  # fmt: skip
+    """The corpus and its candidates: here, or counted per document on the cluster's workers
+    and merged here (then "read" is reading and counting, "extract" the merge and scoring)."""
+    began = time.perf_counter()
+    if workers is None:
+        corpus = read_corpus(corpus_paths, lang=lang)
+    else:
+        corpus, counted = workers.read(corpus_paths, lang=lang)
+    timings["read"] = time.perf_counter() - began
+    if not corpus.documents:
+        raise UsageError("no readable documents in the corpus (every file was skipped)")
+    began = time.perf_counter()
+    if workers is None:
+        candidates = extract_candidates(corpus.documents)
+    else:
+        candidates = candidates_from_stats(counted)
+    timings["extract"] = time.perf_counter() - began
+    return corpus, candidates
+
+
 def run_align(
     corpus_paths: Sequence[str | Path],
     glossary_path: str | Path = "terms.xlsx",
@@ -96,10 +120,16 @@ def run_align(
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
     settings: AlignSettings | None = None,
+    cluster: ClusterOptions | None = None,
 ) -> AlignRun:
-    """Build the glossary from a corpus, or merge new proposals into an existing workbook."""
+    """Build the glossary from a corpus, or merge new proposals into an existing workbook.
+
+    With `cluster` (glossary.cluster), reading, extraction and encoding run on Dask workers;
+    the glossary is the same as one process makes."""
     if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
         raise UsageError(f"--min-confidence must be between 0 and 1, not {min_confidence}")
+    if cluster is not None:
+        cluster.check()  # bad cluster options stop the run before the workbook is opened
     timings: dict[str, float] = {}
     glossary_path = Path(glossary_path)
     # Read the workbook once, first: a bad, read-only or open glossary stops the run before
@@ -111,35 +141,28 @@ def run_align(
     concepts = concept_list(existing, concepts_file)
     check_model_path(model)
 
-    began = time.perf_counter()
-    corpus = read_corpus(corpus_paths, lang=lang)
-    timings["read"] = time.perf_counter() - began
-    if not corpus.documents:
-        raise UsageError("no readable documents in the corpus (every file was skipped)")
-
-    began = time.perf_counter()
-    candidates = extract_candidates(corpus.documents)
-    timings["extract"] = time.perf_counter() - began
-
-    embedder = Embedder(model, cache_dir)
-    chosen = settings_for(embedder.model_label, embedder.fingerprint, glossary_path)
-    if settings is None:
-        settings = chosen.settings
-    rejected = frozenset(
-        (t.concept_id, t.lang, t.term) for t in existing.terms if t.status == "rejected"
-    )
-    result = align(
-        candidates,
-        embedder,
-        concepts,
-        langs=sorted({d.lang for d in corpus.documents}),
-        min_confidence=min_confidence,
-        discover_new=discover_new,
-        rejected=rejected,
-        progress=progress,
-        settings=settings,
-        reviewed=[t for t in existing.terms if t.status in ("preferred", "admitted")],
-    )
+    with open_cluster(cluster) as workers:
+        corpus, candidates = _read_and_extract(corpus_paths, lang, workers, timings)
+        embedder = Embedder(model, cache_dir)
+        embedder.cluster = workers  # None: encode here
+        chosen = settings_for(embedder.model_label, embedder.fingerprint, glossary_path)
+        if settings is None:
+            settings = chosen.settings
+        rejected = frozenset(
+            (t.concept_id, t.lang, t.term) for t in existing.terms if t.status == "rejected"
+        )
+        result = align(
+            candidates,
+            embedder,
+            concepts,
+            langs=sorted({d.lang for d in corpus.documents}),
+            min_confidence=min_confidence,
+            discover_new=discover_new,
+            rejected=rejected,
+            progress=progress,
+            settings=settings,
+            reviewed=[t for t in existing.terms if t.status in ("preferred", "admitted")],
+        )
     timings.update(result.stats.seconds)
 
     proposal = result.glossary
