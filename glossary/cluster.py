@@ -31,7 +31,7 @@ from glossary.errors import ModelError, UsageError
 from glossary.extract import CandidateStats, document_stats, merge_stats
 
 INSTALL_HINT = "pip install 'glossary[scale]'"
-CONNECT_TIMEOUT = "10s"
+CONNECT_TIMEOUT = "5s"  # a scheduler that is up answers in milliseconds
 FILES_PER_TASK = 64  # the most files one reading task takes; fewer when the corpus is small
 TASKS_PER_WORKER = 4  # so that a slow file does not leave the other workers idle
 
