@@ -38,7 +38,8 @@ from benchmarks import (
     read_result,
     write_result,
 )
-from glossary.embed import Embedder
+from glossary.backends import Choice
+from glossary.embed import Embedder, WorkerModel
 
 STAGES = ("read", "extract", "embed", "align", "write")
 STAND_IN = "hashing-stand-in-768"
@@ -73,12 +74,27 @@ class HashingModel:
         return out
 
 
+def stand_in_on_worker(delay: float = 0.0) -> tuple[HashingModel, Choice]:
+    """The stand-in as a cluster worker loads it (glossary/cluster.py)."""
+    return HashingModel(delay=delay), Choice("torch")
+
+
 class StandInEmbedder(Embedder):
     """The product's Embedder (cache, chunking, resume) with HashingModel instead of a network."""
 
     def __init__(self, model=None, cache_dir=None, delay: float = 0.0):
         super().__init__(STAND_IN, cache_dir)
         self._model = HashingModel(delay=delay)
+        self.delay = delay
+
+    def worker_model(self) -> WorkerModel:
+        return WorkerModel(
+            f"{STAND_IN}|{self.delay}", partial(stand_in_on_worker, self.delay), _cpu_torch
+        )
+
+
+def _cpu_torch() -> Choice:
+    return Choice("torch")
 
 
 def peak_rss_mb() -> float:
@@ -123,9 +139,12 @@ def run_one(
     stand_in: bool,
     delay: float = 0.0,
     concepts: Path | None = None,
+    workers: int | None = None,
 ) -> dict:
-    """One `glossary align` run in this process; stage seconds, counts and peak RSS."""
+    """One `glossary align` run in this process (on a LocalCluster of `workers` processes when
+    given); stage seconds, counts and peak RSS (of this process, not the workers)."""
     import glossary.pipeline as pipeline
+    from glossary.cluster import ClusterOptions
 
     factory = partial(StandInEmbedder, delay=delay) if stand_in else pipeline.Embedder
     cpu = _count_cpu(pipeline, factory)
@@ -142,6 +161,7 @@ def run_one(
         cache_dir=cache,
         force=True,
         progress=progress,
+        cluster=ClusterOptions(workers=workers) if workers else None,
     )
     total = time.perf_counter() - began
     stats = run.stats.to_dict()
@@ -155,16 +175,20 @@ def run_one(
         "encoded_texts": stats.get("encoded_texts"),
         "model_seconds": stats.get("model_seconds"),
         "seconds": {k: round(run.timings.get(k, 0.0), 2) for k in STAGES},
+        "cluster_seconds": round(run.timings.get("cluster", 0.0), 2),
         "total_seconds": round(total, 2),
         # CPU seconds (all threads) per stage: steadier than wall time on a shared machine
         "cpu_seconds": {k: round(cpu.get(k, 0.0), 2) for k in STAGES},
         "cpu_total_seconds": round(sum(cpu.values()), 2),
         "peak_rss_mb": peak_rss_mb(),
         "embedder": STAND_IN if stand_in else Path(model_path()).name,
+        "workers": workers,
     }
 
 
-def run_in_subprocess(corpus: Path, *, stand_in: bool, limit: float, concepts: Path | None) -> dict:
+def run_in_subprocess(
+    corpus: Path, *, stand_in: bool, limit: float, concepts: Path | None, workers: int | None = None
+) -> dict:
     """run_one in a fresh process with an empty cache, so sizes do not share memory or vectors."""
     with tempfile.TemporaryDirectory(prefix="glossary-scale-") as tmp:
         cmd = [sys.executable, "-m", "benchmarks.scale", "one", str(corpus), "--cache", tmp]
@@ -173,6 +197,8 @@ def run_in_subprocess(corpus: Path, *, stand_in: bool, limit: float, concepts: P
             cmd.append("--stand-in")
         if concepts:
             cmd += ["--concepts", str(concepts)]
+        if workers:
+            cmd += ["--workers", str(workers)]
         began = time.perf_counter()
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=limit)
@@ -322,6 +348,7 @@ def cli(argv: list[str] | None = None) -> None:
     one.add_argument("--concepts", type=Path, default=None)
     one.add_argument("--stand-in", action="store_true")
     one.add_argument("--delay", type=float, default=0.0, help="stand-in seconds per text")
+    one.add_argument("--workers", type=int, default=None, help="on a LocalCluster of N workers")
     series = sub.add_parser("series", help="the whole series (default)")
     series.add_argument("--sizes", default="1,4,16,64")
     series.add_argument("--real-sizes", default="")
@@ -335,7 +362,7 @@ def cli(argv: list[str] | None = None) -> None:
         glossary = args.glossary or args.cache / "terms.xlsx"
         result = run_one(
             args.corpus, glossary, args.cache, stand_in=args.stand_in, delay=args.delay,
-            concepts=args.concepts,
+            concepts=args.concepts, workers=args.workers,
         )  # fmt: skip
         print("RESULT " + json.dumps(result), flush=True)
         return

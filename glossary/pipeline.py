@@ -141,7 +141,10 @@ def run_align(
     concepts = concept_list(existing, concepts_file)
     check_model_path(model)
 
+    began = time.perf_counter()
     with open_cluster(cluster) as workers:
+        if workers is not None:
+            timings["cluster"] = time.perf_counter() - began  # started, or connected to
         corpus, candidates = _read_and_extract(corpus_paths, lang, workers, timings)
         embedder = Embedder(model, cache_dir)
         embedder.cluster = workers  # None: encode here
