@@ -26,6 +26,7 @@ def run_script(name: str) -> None:
 # benchmarks with a main(argv) of their own, run one at a time (not part of `all`)
 EXTRA = (
     "calibrate", "errors", "discovery", "levers", "review_gain", "long_line", "termbase", "backends",
+    "workers",
 )  # fmt: skip
 TARGET_SECONDS = 50 * 60  # `all` should finish well within an hour on the two-core machine
 
@@ -277,6 +278,104 @@ def scale_section(sc: dict) -> list[str]:
         out.append(f"- {line}")
     if sc.get("skipped") or sc.get("notes"):
         out.append("")
+    return out
+
+
+# The plan for 10^6 candidates (issue 16): the CPU rate was measured, the GPU rate is not.
+PLAN_CANDIDATES = 1_000_000
+CPU_RATE = 33.0  # phrases/s per 2-core CPU worker, EmbeddingGemma-300M on torch (measured)
+GPU_RATE = 2000.0  # ASSUMED phrases/s per GPU worker (bf16, batch 256); not measured here
+VECTOR_BYTES = 768 * 4  # one float32 vector of the model
+PHRASE_BYTES = 29  # mean UTF-8 length of the seeds' candidate forms (measured: 28.9)
+LINK_BYTES_PER_S = 125e6  # 1 Gbit/s between the workers and the client
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.1f} min"
+
+
+def workers_section(w: dict) -> list[str]:
+    """Scale -> Dask workers: one process against LocalClusters, and the plan for 10^6."""
+    out = ["### Workers (Dask)", ""]
+    out += [
+        "From `benchmarks/workers.py` (`python -m benchmarks workers`): `glossary align` in one "
+        "process (no Dask), and with `--workers 1` and `--workers 2` (a LocalCluster of worker "
+        "processes, one task thread each), each in a fresh process with an empty cache. The "
+        "whole runs use the scale series' stand-in encoder and corpora; the encode rows are "
+        f"the real model ({w.get('model', '?')}) on the seeds' top candidate phrases, cluster "
+        "start and model loads included. On a cluster, *read* is reading and counting on the "
+        "workers and *extract* is merging the counts and scoring them in the client. "
+        f"This machine has {w['machine'].get('cores', '?')} cores shared with other jobs (the "
+        "load average is given for each run), so these rows show what the cluster costs, "
+        "not what it gains: two workers on two busy cores cannot be faster than one process, "
+        "and any difference below is mostly the other jobs.",
+        "",
+    ]
+    rows = []
+    for r in w.get("whole_runs", []):
+        layout = f"{r['workers']} workers" if r.get("workers") else "one process"
+        if "seconds" not in r:
+            rows.append([f"{r['factor']}x", layout, f"not finished: {r.get('error')}"])
+            continue
+        rows.append(
+            [f"{r['factor']}x", layout, r["candidates"], f"{r.get('cluster_seconds', 0):.1f}"]
+            + [f"{r['seconds'][k]:.1f}" for k in STAGE_NAMES]
+            + [f"{r['total_seconds']:.1f}", f"{r['load_before']:.1f}-{r['load_after']:.1f}"]
+        )
+    header = ["size", "layout", "candidates", "cluster start s"]
+    out += _table(header + [f"{k} s" for k in STAGE_NAMES] + ["total s", "load"], rows)
+    encode = [r for r in w.get("encode", []) if "seconds" in r]
+    if encode:
+        out += _table(
+            ["encode", "phrases", "seconds (start, loads, encoding)", "phrases/s", "load"],
+            [
+                [f"{r['workers']} workers" if r.get("workers") else "one process", r["phrases"],
+                 f"{r['seconds']:.1f}", f"{r['phrases_per_second']:.1f}",
+                 f"{r['load_before']:.1f}-{r['load_after']:.1f}"]
+                for r in encode
+            ],
+        )  # fmt: skip
+    vectors = PLAN_CANDIDATES * VECTOR_BYTES
+    texts = PLAN_CANDIDATES * PHRASE_BYTES
+    transfer = vectors / LINK_BYTES_PER_S
+    out += [
+        f"**Plan for {PLAN_CANDIDATES:,} candidates on N workers.** Encoding is the part that "
+        f"grows: {CPU_RATE:.0f} phrases/s per 2-core CPU worker (measured with EmbeddingGemma "
+        f"on torch). The GPU rate, **{GPU_RATE:,.0f} phrases/s per GPU worker (bf16, batch "
+        "256), is an assumption, not a measurement**: no GPU was measured for this plan. "
+        f"Vectors: {PLAN_CANDIDATES:,} x 768 float32 = {vectors / 1e9:.2f} GB come back to the "
+        f"client (each 3 KB), in chunks of 256 texts ({256 * VECTOR_BYTES / 1e6:.2f} MB) as "
+        f"workers finish them; the texts sent out are about {texts / 1e6:.0f} MB "
+        f"({PHRASE_BYTES} bytes each, the seeds' mean), and texts already cached are not sent. "
+        f"At 1 Gbit/s the vectors take {transfer:.0f} s to arrive, overlapping the encoding.",
+        "",
+    ]
+    plan = []
+    for n in (1, 2, 4, 8, 16, 32):
+        cpu = PLAN_CANDIDATES / (CPU_RATE * n)
+        gpu = PLAN_CANDIDATES / (GPU_RATE * n)
+        plan.append([n, _hours(cpu), _hours(gpu), _hours(max(gpu, transfer)),
+                     f"{vectors / n / 1e9:.2f}"])  # fmt: skip
+    out += _table(
+        ["N workers", f"CPU: 10^6 / ({CPU_RATE:.0f} N) s", f"GPU (assumed): 10^6 / ({GPU_RATE:,.0f} N) s",
+         "GPU, at least the 1 Gbit/s transfer", "GB of vectors per worker"],
+        plan,
+    )  # fmt: skip
+    out += [
+        "- Memory, client: the vectors in memory (3.07 GB) plus the stacked copy alignment "
+        "makes of them (another 3.07 GB), and the cache on disk (3.07 GB of vectors plus about "
+        "0.1 GB of keys and checksums). Memory, worker: the model (300 M parameters: 1.2 GB in "
+        "fp32 on a CPU worker, 0.6 GB in bf16 on a GPU) and one chunk at a time; it keeps "
+        "nothing once its chunk is sent.",
+        "- Tasks: 10^6 / 256 = 3,907 encoding tasks; at Dask's roughly 1 ms of scheduling per "
+        "task that is about 4 s in all.",
+        "- Model loads: once per worker, in parallel, so they add one load (tens of seconds) "
+        "whatever N is.",
+        "- Not covered: reading returns each document to the client (about the corpus's "
+        "text), and the client merges the counts and scores the candidates alone; the "
+        "nearest-neighbour steps after encoding are the FAISS part of issue 16.",
+        "",
+    ]
     return out
 
 
@@ -792,7 +891,7 @@ def render() -> str:
     """docs/benchmarks.md from whatever result files exist."""
     names = (
         "calibrate", "levers", "quality", "discovery", "speed", "scale", "lookup", "store",
-        "page", "long_line", "model_calibration", "termbase",
+        "page", "long_line", "model_calibration", "termbase", "scale_workers",
     )  # fmt: skip
     results = {n: read_result(n) for n in names}
     first = next((r for r in (results["speed"], results["quality"], results["scale"]) if r), {})
@@ -833,6 +932,8 @@ def render() -> str:
             lines += [f"## {name.title()}", "", "Not run yet.", ""]
         if name == "scale" and results["termbase"]:
             lines += termbase_section(results["termbase"])
+        if name == "scale" and results["scale_workers"]:
+            lines += workers_section(results["scale_workers"])
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -842,7 +943,7 @@ def main(argv: list[str]) -> None:
     if what not in (*names, "all", "report", *EXTRA):
         sys.exit(
             f"usage: python -m benchmarks [all|{'|'.join(names)}|calibrate [--write]|errors|discovery|"
-            "review_gain|long_line [MB]|termbase [TERMS...]|backends [--texts N]|report]"
+            "review_gain|long_line [MB]|termbase [TERMS...]|backends [--texts N]|workers|report]"
         )
     for name in names if what == "all" else (() if what == "report" else (what,)):
         run(name)

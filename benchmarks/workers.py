@@ -5,7 +5,7 @@ corpora, each run in a fresh process with an empty cache. The encode rows time t
 on the seeds' candidate phrases: one process (torch on every core) against 1 and 2 workers
 (the cores shared among them), model loads included, in fresh processes.
 
-    python -m benchmarks.workers [--sizes 1,4] [--phrases 512]
+    python -m benchmarks workers [--sizes 1,4] [--phrases 512]   # then docs/benchmarks.md
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def encode_runs(count: int) -> list[dict]:
     return rows
 
 
-def main(sizes: list[int], phrases: int) -> dict:
+def series(sizes: list[int], phrases: int) -> dict:
     result = {
         "date": now(),
         "machine": machine(),
@@ -114,7 +114,7 @@ def main(sizes: list[int], phrases: int) -> dict:
     return result
 
 
-def cli(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", default="series", choices=["series", "encode-one"])
     parser.add_argument("phrases_file", nargs="?", type=Path)
@@ -125,8 +125,8 @@ def cli(argv: list[str] | None = None) -> None:
     if args.command == "encode-one":
         print("RESULT " + json.dumps(encode_one(args.phrases_file, args.workers)), flush=True)
         return
-    main([int(s) for s in args.sizes.split(",") if s], args.phrases)
+    series([int(s) for s in args.sizes.split(",") if s], args.phrases)
 
 
 if __name__ == "__main__":
-    cli()
+    main()

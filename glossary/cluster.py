@@ -173,7 +173,7 @@ def _connect(distributed, options: ClusterOptions) -> Cluster:
         n_workers=options.workers,
         threads_per_worker=1,  # one model call at a time per worker; torch has its own threads
         processes=options.processes,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: another cluster may hold 8787
         silence_logs=logging.ERROR,
     )
     return Cluster(distributed.Client(local), options.threads)

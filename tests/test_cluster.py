@@ -244,3 +244,26 @@ def test_one_process_never_imports_dask():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_benchmark_stand_in_encodes_the_same_on_workers(tmp_path, dask_distributed):
+    from benchmarks.scale import StandInEmbedder
+
+    texts = [f"partikomiteen {n}" for n in range(400)]
+    here = StandInEmbedder(cache_dir=tmp_path / "here")
+    expected = here.encode(texts)
+    there = StandInEmbedder(cache_dir=tmp_path / "there")
+    with open_cluster(ClusterOptions(workers=2, processes=False)) as cluster:
+        there.cluster = cluster
+        assert np.array_equal(there.encode(texts), expected)
+    here.cache.close()
+    there.cache.close()
+
+
+def test_the_plan_for_a_million_candidates_marks_the_gpu_rate_as_assumed():
+    from benchmarks.__main__ import workers_section
+
+    text = "\n".join(workers_section({"machine": {"cores": 2}, "whole_runs": [], "encode": []}))
+    assert "is an assumption, not a measurement" in text
+    assert "3.07 GB" in text  # 10^6 vectors of 768 float32
+    assert "| 1 | 8.4 h |" in text  # 10^6 / 33 s on one CPU worker
