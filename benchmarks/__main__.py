@@ -294,6 +294,10 @@ def _hours(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.1f} min"
 
 
+def _layout(workers: int | None) -> str:
+    return "one process" if not workers else f"{workers} worker" + ("s" if workers > 1 else "")
+
+
 def workers_section(w: dict) -> list[str]:
     """Scale -> Dask workers: one process against LocalClusters, and the plan for 10^6."""
     out = ["### Workers (Dask)", ""]
@@ -313,7 +317,7 @@ def workers_section(w: dict) -> list[str]:
     ]
     rows = []
     for r in w.get("whole_runs", []):
-        layout = f"{r['workers']} workers" if r.get("workers") else "one process"
+        layout = _layout(r.get("workers"))
         if "seconds" not in r:
             rows.append([f"{r['factor']}x", layout, f"not finished: {r.get('error')}"])
             continue
@@ -329,7 +333,7 @@ def workers_section(w: dict) -> list[str]:
         out += _table(
             ["encode", "phrases", "seconds (start, loads, encoding)", "phrases/s", "load"],
             [
-                [f"{r['workers']} workers" if r.get("workers") else "one process", r["phrases"],
+                [_layout(r.get("workers")), r["phrases"],
                  f"{r['seconds']:.1f}", f"{r['phrases_per_second']:.1f}",
                  f"{r['load_before']:.1f}-{r['load_after']:.1f}"]
                 for r in encode
@@ -358,7 +362,7 @@ def workers_section(w: dict) -> list[str]:
                      f"{vectors / n / 1e9:.2f}"])  # fmt: skip
     out += _table(
         ["N workers", f"CPU: 10^6 / ({CPU_RATE:.0f} N) s", f"GPU (assumed): 10^6 / ({GPU_RATE:,.0f} N) s",
-         "GPU, at least the 1 Gbit/s transfer", "GB of vectors per worker"],
+         "GPU, at least the 1 Gbit/s transfer", "GB of vectors sent by each worker"],
         plan,
     )  # fmt: skip
     out += [
@@ -367,8 +371,12 @@ def workers_section(w: dict) -> list[str]:
         "0.1 GB of keys and checksums). Memory, worker: the model (300 M parameters: 1.2 GB in "
         "fp32 on a CPU worker, 0.6 GB in bf16 on a GPU) and one chunk at a time; it keeps "
         "nothing once its chunk is sent.",
-        "- Tasks: 10^6 / 256 = 3,907 encoding tasks; at Dask's roughly 1 ms of scheduling per "
-        "task that is about 4 s in all.",
+        "- Tasks: 10^6 / 256 = 3,907 encoding tasks. "
+        + (f"Dask ran {w['task_overhead']['tasks']:,} no-op tasks on two local workers in "
+           f"{w['task_overhead']['seconds']:.1f} s here (load {w['task_overhead']['load']:.1f}): "
+           f"{1000 * w['task_overhead']['seconds'] / w['task_overhead']['tasks']:.1f} ms a task "
+           "on a busy machine, spread over the run and overlapping the encoding."
+           if w.get("task_overhead") else ""),
         "- Model loads: once per worker, in parallel, so they add one load (tens of seconds) "
         "whatever N is.",
         "- Not covered: reading returns each document to the client (about the corpus's "

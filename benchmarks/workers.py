@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import SEEDS, SHARED, machine, model_path, now, write_result
+from benchmarks import SEEDS, SHARED, machine, model_path, now, read_result, write_result
 from benchmarks.scale import corpus_for, run_in_subprocess
 
 LAYOUTS = (None, 1, 2)  # one process (no dask), then LocalClusters of 1 and 2 workers
@@ -101,6 +101,22 @@ def encode_runs(count: int) -> list[dict]:
     return rows
 
 
+def _nothing(n: int) -> int:
+    return n
+
+
+def task_overhead(tasks: int = 3907) -> dict:
+    """Seconds for as many no-op tasks as 10^6 texts make chunks of 256, on 2 worker processes."""
+    from glossary.cluster import ClusterOptions, open_cluster
+
+    with open_cluster(ClusterOptions(workers=2)) as cluster:
+        cluster.client.gather(cluster.client.map(_nothing, range(64), pure=False))  # warm
+        began = time.perf_counter()
+        cluster.client.gather(cluster.client.map(_nothing, range(tasks), pure=False))
+        seconds = time.perf_counter() - began
+    return {"tasks": tasks, "seconds": round(seconds, 2), "load": load_average()}
+
+
 def series(sizes: list[int], phrases: int) -> dict:
     result = {
         "date": now(),
@@ -108,6 +124,7 @@ def series(sizes: list[int], phrases: int) -> dict:
         "note": "2 cores shared with other jobs: load averages are recorded per run",
         "whole_runs": whole_runs(sizes),
         "encode": encode_runs(phrases) if phrases else [],
+        "task_overhead": task_overhead(),
         "model": Path(model_path()).name,
     }
     write_result("scale_workers", result)
@@ -116,7 +133,9 @@ def series(sizes: list[int], phrases: int) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", nargs="?", default="series", choices=["series", "encode-one"])
+    parser.add_argument(
+        "command", nargs="?", default="series", choices=["series", "encode-one", "overhead"]
+    )
     parser.add_argument("phrases_file", nargs="?", type=Path)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--sizes", default="1,4")
@@ -124,6 +143,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "encode-one":
         print("RESULT " + json.dumps(encode_one(args.phrases_file, args.workers)), flush=True)
+        return
+    if args.command == "overhead":  # only the task overhead, into the existing result
+        result = read_result("scale_workers") or {}
+        result["task_overhead"] = task_overhead()
+        write_result("scale_workers", result)
         return
     series([int(s) for s in args.sizes.split(",") if s], args.phrases)
 

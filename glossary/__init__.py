@@ -5,6 +5,7 @@ The Python API (everything the CLI does, one import away):
     read_corpus(paths, lang=None) -> Corpus          articles as Documents, bad files skipped
     extract_candidates(documents) -> [Candidate]     recurring terms, names, codes, slogans
     align(corpus_paths, glossary_path, ...)          the whole `glossary align` job -> AlignRun
+                                                     (cluster=ClusterOptions(workers=4): on Dask)
     align_candidates(candidates, embedder, concepts) alignment alone -> AlignResult
     load(path) / save(glossary, path) / update(path, proposal) / validate(path)
                                                      the terms.xlsx review store
@@ -35,6 +36,7 @@ _API = {
     "align": "glossary.pipeline:run_align",
     "align_candidates": "glossary.alignment:align",
     "AlignSettings": "glossary.alignment.settings:AlignSettings",
+    "ClusterOptions": "glossary.cluster:ClusterOptions",
     "load": "glossary.store:load",
     "save": "glossary.store:save",
     "update": "glossary.store:update",

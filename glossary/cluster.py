@@ -168,14 +168,25 @@ def _connect(distributed, options: ClusterOptions) -> Cluster:
                 f"cannot reach the Dask scheduler at {options.scheduler} ({reason[:160]}); start "
                 "one with `dask scheduler`, or run on this machine with --workers N"
             ) from None
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except (TimeoutError, OSError):
+            client.close()
+            raise UsageError(f"the Dask scheduler at {options.scheduler} has no workers; start "
+                             f"some with `dask worker {options.scheduler}`") from None  # fmt: skip
         return Cluster(client, options.threads)
-    local = distributed.LocalCluster(
-        n_workers=options.workers,
-        threads_per_worker=1,  # one model call at a time per worker; torch has its own threads
-        processes=options.processes,
-        dashboard_address=":0",  # any free port: another cluster may hold 8787
-        silence_logs=logging.ERROR,
-    )
+    try:
+        local = distributed.LocalCluster(
+            n_workers=options.workers,
+            threads_per_worker=1,  # one model call at a time per worker; torch has its own threads
+            processes=options.processes,
+            dashboard_address=":0",  # any free port: another cluster may hold 8787
+            silence_logs=logging.CRITICAL,  # a worker that fails raises in the client anyway
+        )
+    except Exception as exc:  # noqa: BLE001 - a cluster that cannot start is one line
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"cannot start {options.workers} Dask workers on this machine "
+                         f"({reason[:160]}); try fewer with --workers") from None  # fmt: skip
     return Cluster(distributed.Client(local), options.threads)
 
 

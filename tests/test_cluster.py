@@ -267,3 +267,19 @@ def test_the_plan_for_a_million_candidates_marks_the_gpu_rate_as_assumed():
     assert "is an assumption, not a measurement" in text
     assert "3.07 GB" in text  # 10^6 vectors of 768 float32
     assert "| 1 | 8.4 h |" in text  # 10^6 / 33 s on one CPU worker
+
+
+def test_a_scheduler_without_workers_is_one_line(project, workbook, dask_distributed):
+    empty = dask_distributed.LocalCluster(
+        n_workers=0, processes=False, protocol="tcp://", dashboard_address=":0"
+    )
+    try:
+        before = workbook.read_bytes()
+        proc = run_glossary(
+            "align", "corpus", "-g", str(workbook), "--model", project["model"],
+            "--scheduler", empty.scheduler_address, cwd=project["root"],
+        )  # fmt: skip
+        assert "has no workers; start some with `dask worker" in _one_line_error(proc)
+        assert workbook.read_bytes() == before
+    finally:
+        empty.close()
