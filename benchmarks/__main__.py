@@ -361,7 +361,8 @@ def workers_section(w: dict) -> list[str]:
         plan.append([n, _hours(cpu), _hours(gpu), _hours(max(gpu, transfer)),
                      f"{vectors / n / 1e9:.2f}"])  # fmt: skip
     out += _table(
-        ["N workers", f"CPU: 10^6 / ({CPU_RATE:.0f} N) s", f"GPU (assumed): 10^6 / ({GPU_RATE:,.0f} N) s",
+        ["N workers", f"CPU: 10^6 / ({CPU_RATE:.0f} N) s",
+         f"GPU (assumed): 10^6 / ({GPU_RATE:,.0f} N) s",
          "GPU, at least the 1 Gbit/s transfer", "GB of vectors sent by each worker"],
         plan,
     )  # fmt: skip

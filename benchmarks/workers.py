@@ -41,7 +41,8 @@ def whole_runs(sizes: list[int]) -> list[dict]:
             row = run_in_subprocess(
                 corpus, stand_in=True, limit=1500.0, concepts=concepts, workers=workers
             )
-            row.update(factor=factor, workers=workers, load_before=before, load_after=load_average())
+            row.update(factor=factor, workers=workers, load_before=before)
+            row["load_after"] = load_average()
             print(f"workers: {json.dumps(row)}", flush=True)
             rows.append(row)
     return rows

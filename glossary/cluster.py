@@ -60,7 +60,9 @@ class ClusterOptions:
             raise UsageError("name a cluster: --workers N or --scheduler tcp://HOST:8786")
 
 
-def cluster_options(workers: int | None = None, scheduler: str | None = None) -> ClusterOptions | None:
+def cluster_options(
+    workers: int | None = None, scheduler: str | None = None
+) -> ClusterOptions | None:
     """The options for --workers / --scheduler, checked; None (one process) when neither."""
     scheduler = (scheduler or "").strip() or None
     if workers is None and scheduler is None:
@@ -93,13 +95,16 @@ class Cluster:
     def workers(self) -> int:
         return len(self.client.scheduler_info()["workers"])
 
-    def read(self, paths: Sequence[str | Path], lang: str | None = None) -> tuple[Corpus, CandidateStats]:
+    def read(
+        self, paths: Sequence[str | Path], lang: str | None = None
+    ) -> tuple[Corpus, CandidateStats]:
         """Read a corpus and count its candidates on the workers; the same Corpus and the same
         statistics as one process gives (files keep their corpus positions)."""
         lang = check_lang(lang)
         files, skipped = find_files(paths)
         indexed = list(enumerate(files))
-        size = max(1, min(FILES_PER_TASK, math.ceil(len(indexed) / (TASKS_PER_WORKER * max(1, self.workers)))))
+        share = math.ceil(len(indexed) / (TASKS_PER_WORKER * max(1, self.workers)))
+        size = max(1, min(FILES_PER_TASK, share))
         batches = [indexed[start : start + size] for start in range(0, len(indexed), size)]
         futures = self.client.map(read_and_count, batches, lang=lang, pure=False)
         parts = self.client.gather(futures)
@@ -195,7 +200,9 @@ _MODELS: dict[str, tuple[object, Choice]] = {}  # per worker process: loaded onc
 _LOADING = threading.Lock()  # workers that are threads of one process share _MODELS
 
 
-def read_and_count(batch: list[tuple[int, Path]], lang: str | None) -> tuple[list[FileRead], CandidateStats]:
+def read_and_count(
+    batch: list[tuple[int, Path]], lang: str | None
+) -> tuple[list[FileRead], CandidateStats]:
     """Read some corpus files (with their corpus positions) and count their candidates."""
     reads = read_files([path for _, path in batch], lang)
     stats = merge_stats(

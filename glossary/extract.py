@@ -158,17 +158,14 @@ class TermStats:
     # the first MAX_CONTEXTS sentences, each as (doc position, order in that doc, Context)
     contexts: list[tuple[int, int, Context]] = field(default_factory=list)
 
-    @property
-    def freq(self) -> int:
-        return sum(self.forms.values())
-
     def add(self, form: str, doc: str, index: int, sentence: str, start: int, end: int,
             free: bool) -> None:  # fmt: skip
         self.forms[form] += 1
         self.free += free
         self.docs.setdefault(doc, index)
-        if len(self.contexts) < MAX_CONTEXTS and all(c.sentence != sentence for *_, c in self.contexts):
-            self.contexts.append((index, len(self.contexts), Context(doc, sentence, start, end)))
+        kept = self.contexts
+        if len(kept) < MAX_CONTEXTS and all(c.sentence != sentence for *_, c in kept):
+            kept.append((index, len(kept), Context(doc, sentence, start, end)))
 
     def merge(self, other: TermStats) -> None:
         """Add another part's counts: the same result as counting both parts at once."""
