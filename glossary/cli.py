@@ -256,7 +256,7 @@ def align_command(
     force: bool = typer.Option(False, "--force", help="Write even if the workbook looks open."),
     workers: int | None = typer.Option(
         None, "--workers", help="Read, extract and embed on a Dask cluster of N worker "
-        "processes on this machine (needs glossary[scale]).",
+        "processes on this machine (needs glossary\\[scale]).",
     ),  # fmt: skip
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Or on the Dask cluster already running at this address "
@@ -268,7 +268,8 @@ def align_command(
     """Align the terms of a corpus into concepts keyed to Vietnamese, and merge them into the glossary.
 
     Reviewed rows (any status but 'proposed') and edited cells are never changed. With
-    --workers or --scheduler the glossary is the same as one process makes, sooner.
+    --workers or --scheduler (glossary\\[scale]) reading, extraction and encoding run on
+    Dask workers, and the glossary is the same as one process makes.
 
     Example:
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import random
@@ -150,10 +151,10 @@ def test_workers_encode_only_what_the_cache_lacks(tmp_path, dask_distributed):
 
 
 # ---------------------------------------------------------------- the command
-def _align(project, workbook: Path, cache: str, *extra: str):
+def _align(project, workbook: Path, cache: str, *extra: str, corpus="corpus", env=None):
     return run_glossary(
-        "align", "corpus", "-g", str(workbook), "--concepts", "concepts.csv",
-        "--model", project["model"], "--cache-dir", cache, *extra, cwd=project["root"],
+        "align", corpus, "-g", str(workbook), "--concepts", "concepts.csv",
+        "--model", project["model"], "--cache-dir", cache, *extra, cwd=project["root"], env=env,
     )  # fmt: skip
 
 
@@ -283,3 +284,34 @@ def test_a_scheduler_without_workers_is_one_line(project, workbook, dask_distrib
         assert workbook.read_bytes() == before
     finally:
         empty.close()
+
+
+def test_an_existing_cluster_named_by_dask_scheduler_address_gives_the_same_glossary(
+    project, dask_distributed, tmp_path
+):
+    import torch
+
+    threads = torch.get_num_threads()  # the workers below are threads of this process
+    single = tmp_path / "single"
+    single.mkdir()
+    shutil.copy(project["corpus"] / "002_4454af98e30bf413.txt", single)
+    root = project["root"]
+    one = _align(project, root / "single-one.xlsx", "cache-single-one", corpus=str(single))
+    assert one.returncode == 0, one.stderr[-3000:]
+    running = dask_distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
+        dashboard_address=":0",
+    )  # fmt: skip
+    try:
+        proc = _align(
+            project, root / "single-two.xlsx", "cache-single-two", "--json", corpus=str(single),
+            env={"DASK_SCHEDULER_ADDRESS": running.scheduler_address},
+        )  # fmt: skip
+    finally:
+        running.close()
+        torch.set_num_threads(threads)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "cluster" in json.loads(proc.stdout)["seconds"]
+    exported = _export(project, root / "single-one.xlsx")
+    assert exported.count(b"\n") > 1  # a header and terms
+    assert _export(project, root / "single-two.xlsx") == exported
