@@ -158,11 +158,12 @@ def _align(project, workbook: Path, cache: str, *extra: str, corpus="corpus", en
     )  # fmt: skip
 
 
-def _export(project, workbook: Path) -> bytes:
+def _export(project, workbook: Path, *extra: str) -> bytes:
     target = workbook.with_suffix(".csv")
     proc = run_glossary(
-        "export", "-g", str(workbook), "--format", "csv", "-o", str(target), cwd=project["root"]
-    )
+        "export", "-g", str(workbook), "--format", "csv", "-o", str(target), *extra,
+        cwd=project["root"],
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     return target.read_bytes()
 
@@ -178,6 +179,8 @@ def test_two_workers_give_the_same_glossary_as_one_process(project, dask_distrib
     exported = _export(project, root / "one.xlsx")
     assert exported.count(b"\n") > 3  # a glossary with terms, not two empty ones
     assert _export(project, root / "two.xlsx") == exported
+    proposed = _export(project, root / "one.xlsx", "--include-proposed")
+    assert _export(project, root / "two.xlsx", "--include-proposed") == proposed
 
 
 def _one_line_error(proc) -> str:
@@ -296,7 +299,8 @@ def test_an_existing_cluster_named_by_dask_scheduler_address_gives_the_same_glos
     single.mkdir()
     shutil.copy(project["corpus"] / "002_4454af98e30bf413.txt", single)
     root = project["root"]
-    one = _align(project, root / "single-one.xlsx", "cache-single-one", corpus=str(single))
+    low = ("--min-confidence", "0")  # one article and a model that knows nothing: keep all
+    one = _align(project, root / "single-one.xlsx", "cache-single-one", *low, corpus=str(single))
     assert one.returncode == 0, one.stderr[-3000:]
     running = dask_distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
@@ -304,7 +308,8 @@ def test_an_existing_cluster_named_by_dask_scheduler_address_gives_the_same_glos
     )  # fmt: skip
     try:
         proc = _align(
-            project, root / "single-two.xlsx", "cache-single-two", "--json", corpus=str(single),
+            project, root / "single-two.xlsx", "cache-single-two", *low, "--json",
+            corpus=str(single),
             env={"DASK_SCHEDULER_ADDRESS": running.scheduler_address},
         )  # fmt: skip
     finally:
@@ -312,6 +317,6 @@ def test_an_existing_cluster_named_by_dask_scheduler_address_gives_the_same_glos
         torch.set_num_threads(threads)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "cluster" in json.loads(proc.stdout)["seconds"]
-    exported = _export(project, root / "single-one.xlsx")
+    exported = _export(project, root / "single-one.xlsx", "--include-proposed")
     assert exported.count(b"\n") > 1  # a header and terms
-    assert _export(project, root / "single-two.xlsx") == exported
+    assert _export(project, root / "single-two.xlsx", "--include-proposed") == exported
