@@ -86,8 +86,10 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _count_cpu(pipeline, embedder_factory) -> dict[str, float]:
-    """Wrap the pipeline's stage functions so each adds its CPU time to the returned dict."""
+def _count_cpu(pipeline, embedder_factory, rss: dict[str, float]) -> dict[str, float]:
+    """Wrap the pipeline's stage functions so each adds its CPU time to the returned dict, and
+    puts the process's peak RSS at the stage's end into rss (the peak is a running maximum:
+    a stage that raises it is the stage that needed the memory)."""
     cpu: dict[str, float] = {}
 
     def counted(stage, fn, minus=()):
@@ -99,6 +101,7 @@ def _count_cpu(pipeline, embedder_factory) -> dict[str, float]:
                 spent = time.process_time() - began
                 spent -= sum(cpu.get(k, 0.0) - before[k] for k in minus)  # nested stages
                 cpu[stage] = cpu.get(stage, 0.0) + spent
+                rss[stage] = peak_rss_mb()
 
         return wrapper
 
@@ -123,12 +126,14 @@ def run_one(
     stand_in: bool,
     delay: float = 0.0,
     concepts: Path | None = None,
+    settings=None,
 ) -> dict:
     """One `glossary align` run in this process; stage seconds, counts and peak RSS."""
     import glossary.pipeline as pipeline
 
     factory = partial(StandInEmbedder, delay=delay) if stand_in else pipeline.Embedder
-    cpu = _count_cpu(pipeline, factory)
+    rss: dict[str, float] = {}
+    cpu = _count_cpu(pipeline, factory, rss)
 
     def progress(done: int, total: int) -> None:
         print(f"PROGRESS {done} {total}", flush=True)  # the resume test watches this line
@@ -142,6 +147,7 @@ def run_one(
         cache_dir=cache,
         force=True,
         progress=progress,
+        settings=settings,
     )
     total = time.perf_counter() - began
     stats = run.stats.to_dict()
@@ -160,8 +166,21 @@ def run_one(
         "cpu_seconds": {k: round(cpu.get(k, 0.0), 2) for k in STAGES},
         "cpu_total_seconds": round(sum(cpu.values()), 2),
         "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb_by_stage_end": {k: rss[k] for k in STAGES if k in rss},
+        "neighbours": neighbour_summary(stats.get("neighbours") or []),
         "embedder": STAND_IN if stand_in else Path(model_path()).name,
     }
+
+
+def neighbour_summary(searches: list[dict]) -> dict[str, dict[str, float]]:
+    """Per index kind: searches, the largest base searched, and seconds in all."""
+    out: dict[str, dict[str, float]] = {}
+    for s in searches:
+        row = out.setdefault(s["index"], {"searches": 0, "largest_base": 0, "seconds": 0.0})
+        row["searches"] += 1
+        row["largest_base"] = max(row["largest_base"], s["base"])
+        row["seconds"] = round(row["seconds"] + s["seconds"], 2)
+    return out
 
 
 def run_in_subprocess(corpus: Path, *, stand_in: bool, limit: float, concepts: Path | None) -> dict:
@@ -322,6 +341,10 @@ def cli(argv: list[str] | None = None) -> None:
     one.add_argument("--concepts", type=Path, default=None)
     one.add_argument("--stand-in", action="store_true")
     one.add_argument("--delay", type=float, default=0.0, help="stand-in seconds per text")
+    one.add_argument(
+        "--without-faiss", action="store_true",
+        help="as if faiss were not installed: exact search and discovery's 6,000 cap",
+    )  # fmt: skip
     series = sub.add_parser("series", help="the whole series (default)")
     series.add_argument("--sizes", default="1,4,16,64")
     series.add_argument("--real-sizes", default="")
@@ -332,6 +355,8 @@ def cli(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     if args.command == "one":
+        if args.without_faiss:
+            sys.modules["faiss"] = None  # `import faiss` fails from here on
         glossary = args.glossary or args.cache / "terms.xlsx"
         result = run_one(
             args.corpus, glossary, args.cache, stand_in=args.stand_in, delay=args.delay,

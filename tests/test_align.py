@@ -263,7 +263,7 @@ def _members(groups) -> list[list[tuple[str, int]]]:
 def test_discovery_through_the_faiss_index_finds_the_same_groups(faiss):
     by_lang, vectors, _truth = _space()
     exact = Neighbours()
-    indexed = Neighbours(exact_max=0)  # every search past the exact size
+    indexed = Neighbours(exact_max=0)  # every search through faiss's index
     assert _members(discover(by_lang, vectors, neighbours=indexed)) == _members(
         discover(by_lang, vectors, neighbours=exact)
     )

@@ -22,9 +22,11 @@ def units(rows: np.ndarray) -> np.ndarray:
     return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
 
-def clustered(rng: np.random.Generator, n: int, dim: int = 64, size: int = 20) -> np.ndarray:
+def clustered(
+    rng: np.random.Generator, n: int, dim: int = 64, size: int = 20, centres=None
+) -> np.ndarray:
     """n unit vectors in clusters of about `size`, like the phrases of one topic."""
-    centres = rng.normal(size=(max(1, n // size), dim))
+    centres = rng.normal(size=(max(1, n // size), dim)) if centres is None else centres
     return units(centres[rng.integers(0, len(centres), n)] + 0.6 * rng.normal(size=(n, dim)))
 
 
@@ -58,9 +60,11 @@ def test_exact_search_between_languages_is_the_old_numpy_search(seed):
 
 def test_the_index_finds_nearly_all_true_neighbours_of_clustered_vectors(faiss):
     rng = np.random.default_rng(7)
-    base = clustered(rng, 4000)
+    base = clustered(rng, 8000)
     queries = units(base[:1000] + 0.3 * rng.normal(size=(1000, base.shape[1])) / 8)
-    idx, val = IvfIndex(base, nprobe=16).search(queries, 10)
+    index = IvfIndex(base, nprobe=16)
+    assert index.lists == 205  # 8,000 / 39 (4 sqrt(8,000) is 358): a query scans 16 of them
+    idx, val = index.search(queries, 10)
     truth = brute_force(queries, base, 10)
     assert recall(idx, truth) >= 0.95
     # a found neighbour's similarity is its exact inner product, best first
@@ -70,8 +74,11 @@ def test_the_index_finds_nearly_all_true_neighbours_of_clustered_vectors(faiss):
 
 def test_searches_past_the_exact_size_go_to_the_index_and_are_recorded(faiss):
     rng = np.random.default_rng(3)
-    vectors = {"nb": clustered(rng, 1500), "sv": clustered(rng, 1200), "fr": clustered(rng, 30)}
-    neighbours = Neighbours(exact_max=1000)  # nb-sv: 1.8 M pairs, past 1000^2
+    topics = rng.normal(size=(70, 64))  # the languages talk of the same things
+    vectors = {lang: clustered(rng, n, centres=topics) for lang, n in (("nb", 1500), ("sv", 1200))}
+    vectors["fr"] = clustered(rng, 30, centres=topics)
+    # nb-sv: 1.8 M pairs, past 1000^2; fr is small enough to search exactly
+    neighbours = Neighbours(exact_max=1000)
     hits = neighbours.between(vectors, k=10)
     chosen = {s.step: s for s in neighbours.searches}
     assert chosen["discovery nb->sv"].index == IVF and chosen["discovery sv->nb"].index == IVF

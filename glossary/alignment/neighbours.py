@@ -3,9 +3,9 @@ alignment goes through here.
 
 Exact search is numpy, block by block: the results the alignment was tuned on. Past
 exact_max x exact_max pairs, and where faiss is installed (the `scale` extra), an
-inverted-file index answers instead: exact search over n x n pairs grows as n^2, the index
-scans about 4 sqrt(n) vectors per query. Each choice is kept as a `Search` record
-for the run's stats.
+inverted-file index over faiss's k-means answers instead: exact search between two groups of
+n vectors costs n^2 inner products, the index (4 sqrt(n) lists, 32 probed) about 8 n sqrt(n). Each choice is kept
+as a `Search` record for the run's stats.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 
 EXACT = "exact"  # numpy, block by block
 DENSE = "dense"  # CSLS over a similarity matrix the caller has anyway (keyed alignment)
-IVF = "faiss-ivf-sq8"  # faiss IndexIVFScalarQuantizer, 8-bit codes, exact re-ranking
+IVF = "ivf"  # inverted lists from faiss's k-means (IvfIndex)
 
 Hits = tuple[np.ndarray, np.ndarray]  # (indices, similarities), one row per query, best first
 
@@ -89,54 +89,80 @@ def topk_blockwise(a: np.ndarray, b: np.ndarray, k: int, block: int = 2048) -> H
 
 # ---------------------------------------------------------------- approximate
 def ivf_lists(n: int) -> int:
-    """Inverted lists for an index of n vectors: faiss's rule of thumb, 4 sqrt(n)."""
+    """Inverted lists for groups of up to n vectors: faiss's rule of thumb, 4 sqrt(n), and at
+    least 39 training vectors per list."""
     return max(1, min(n // 39, round(4 * math.sqrt(n))))
 
 
 class IvfIndex:
-    """An inverted-file index over unit vectors with 8-bit codes; hits are re-ranked by their
-    exact inner products, so a found neighbour's similarity is exact."""
+    """An inverted-file index over one group of vectors: faiss's k-means over a sample of them
+    gives the lists, each vector is filed under its nearest centroid, and a query scans the
+    members of the `nprobe` lists whose centroids are nearest to it: about nprobe x n / lists
+    vectors, not n. The scan runs list by list, as one matrix product over the queries that
+    probe the list, which keeps the speed of matrix products on two cores."""
 
     def __init__(self, vectors: np.ndarray, nprobe: int, seed: int = 1234):
         faiss = faiss_module()
         if faiss is None:
             raise RuntimeError("the approximate index needs faiss: pip install 'glossary[scale]'")
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        n, dim = self.vectors.shape
-        self.lists = ivf_lists(n)
-        self.index = faiss.IndexIVFScalarQuantizer(
-            faiss.IndexFlatIP(dim),
-            dim,
-            self.lists,
-            faiss.ScalarQuantizer.QT_8bit,
-            faiss.METRIC_INNER_PRODUCT,
-        )
-        # k-means on a fixed sample with a fixed seed: the same vectors give the same index.
-        self.index.cp.seed = seed
-        self.index.cp.niter = 10
-        self.index.cp.max_points_per_centroid = 64
-        self.index.train(self.vectors)
-        self.index.add(self.vectors)
-        self.index.nprobe = min(nprobe, self.lists)
+        self.vectors = vectors
+        self.lists = ivf_lists(len(vectors))
+        self.nprobe = min(nprobe, self.lists)
+        # A fixed sample and a fixed k-means seed: the same vectors give the same lists.
+        rng = np.random.default_rng(seed)
+        picked = np.sort(rng.choice(len(vectors), min(len(vectors), 64 * self.lists), replace=False))
+        kmeans = faiss.Kmeans(
+            vectors.shape[1], self.lists, niter=10, seed=seed, spherical=True,
+            max_points_per_centroid=64, verbose=False,
+        )  # fmt: skip
+        kmeans.train(np.ascontiguousarray(vectors[picked], dtype=np.float32))
+        self.centroids = kmeans.centroids
+        owner = self.nearest_lists(vectors, 1)[:, 0]
+        order = np.argsort(owner, kind="stable")
+        bounds = np.searchsorted(owner[order], np.arange(self.lists + 1))
+        self.members = [order[bounds[c] : bounds[c + 1]] for c in range(self.lists)]
 
-    def search(self, queries: np.ndarray, k: int, block: int = 2048) -> Hits:
-        """The k nearest indexed vectors of each query, best first."""
-        queries = np.ascontiguousarray(queries, dtype=np.float32)
+    def nearest_lists(self, vectors: np.ndarray, n: int, block: int = 4096) -> np.ndarray:
+        """Per vector, its n nearest lists, nearest first."""
+        return np.concatenate(
+            [_top(vectors[s : s + block] @ self.centroids.T, n)[0]
+             for s in range(0, len(vectors), block)]
+        )  # fmt: skip
+
+    def search(self, queries: np.ndarray, k: int, block: int = 16384) -> Hits:
+        """Top-k of the queries' rows among the indexed vectors, best first."""
         k = max(1, min(k, len(self.vectors)))
-        wide = min(2 * k, len(self.vectors))  # a margin for the 8-bit codes' rounding
         idx = np.zeros((len(queries), k), dtype=np.int64)
         val = np.zeros((len(queries), k), dtype=np.float32)
         for start in range(0, len(queries), block):
             rows = queries[start : start + block]
-            _dist, found = self.index.search(rows, wide)
-            # Probed lists holding fewer than `wide` vectors leave -1s: repeat the best hit.
-            found = np.where(found < 0, found[:, :1], found)
-            exact = np.einsum("qd,qkd->qk", rows, self.vectors[np.maximum(found, 0)])
-            exact[found < 0] = -np.inf
-            order = np.argsort(-exact, axis=1, kind="stable")[:, :k]
-            idx[start : start + block] = np.take_along_axis(found, order, axis=1)
-            val[start : start + block] = np.take_along_axis(exact, order, axis=1)
+            idx[start : start + len(rows)], val[start : start + len(rows)] = self._scan(rows, k)
         return idx, val
+
+    def _scan(self, queries: np.ndarray, k: int) -> Hits:
+        probes = self.nearest_lists(queries, self.nprobe)  # (queries, nprobe)
+        found = np.full((len(queries), self.nprobe, k), -1, dtype=np.int64)
+        sims = np.full((len(queries), self.nprobe, k), -np.inf, dtype=np.float32)
+        flat = probes.ravel()
+        order = np.argsort(flat, kind="stable")
+        bounds = np.searchsorted(flat[order], np.arange(self.lists + 1))
+        for c in range(self.lists):
+            members = self.members[c]
+            pairs = order[bounds[c] : bounds[c + 1]]
+            if not len(members) or not len(pairs):
+                continue
+            who, slot = pairs // self.nprobe, pairs % self.nprobe
+            top, top_sims = _top(queries[who] @ self.vectors[members].T, min(k, len(members)))
+            found[who, slot, : top.shape[1]] = members[top]
+            sims[who, slot, : top.shape[1]] = top_sims
+        found, sims = found.reshape(len(queries), -1), sims.reshape(len(queries), -1)
+        best, best_sims = _top(sims, k)
+        idx = np.take_along_axis(found, best, axis=1)
+        # Probed lists that held fewer than k vectors: those queries search exactly.
+        short = np.flatnonzero((idx < 0).any(axis=1))
+        if len(short):
+            idx[short], best_sims[short] = topk_blockwise(queries[short], self.vectors, k)
+        return idx, best_sims
 
 
 # ---------------------------------------------------------------- the chooser
@@ -162,7 +188,7 @@ class Neighbours:
     """Chooses exact or approximate search for each step and records the choice."""
 
     exact_max: int = 6000  # searches up to exact_max x exact_max pairs are exact
-    nprobe: int = 16  # IVF lists each query scans
+    nprobe: int = 32  # inverted lists each query scans
     use_faiss: bool | None = None  # None: whenever faiss is installed
     searches: list[Search] = field(default_factory=list)
 
@@ -175,9 +201,9 @@ class Neighbours:
         """Is the approximate index at hand (faiss installed and not turned off)?"""
         return approximate_available() if self.use_faiss is None else self.use_faiss
 
-    def approximate(self, n_queries: int, n_base: int) -> bool:
-        """Would a search of this size go to the approximate index?"""
-        return self.can_approximate() and n_queries * n_base > self.exact_max**2
+    def approximate(self, n_a: int, n_b: int) -> bool:
+        """Would a search between groups of these sizes go to the approximate index?"""
+        return self.can_approximate() and n_a * n_b > self.exact_max**2
 
     def note_dense(self, step: str, rows: int, cols: int, k: int) -> None:
         """Record a CSLS over a dense (rows x cols) similarity matrix."""
@@ -203,22 +229,23 @@ class Neighbours:
                 hits[(a, b)], hits[(b, a)] = topk_both_ways(va, vb, k)
                 spent = round(time.perf_counter() - began, 3)
                 self.searches.append(Search(f"{step} {a}<->{b}", EXACT, len(va), len(vb), k, spent))
-        for base in sorted(wanted):
-            began = time.perf_counter()
-            index = IvfIndex(vectors[base], self.nprobe)
-            built = time.perf_counter() - began
-            for query in sorted(wanted[base]):
+        if wanted:
+            for base in sorted(wanted):
                 began = time.perf_counter()
-                hits[(query, base)] = index.search(vectors[query], k)
-                spent = round(time.perf_counter() - began + built, 3)
-                built = 0.0  # the index's build counts once, with its first search
-                self.searches.append(
-                    Search(
-                        f"{step} {query}->{base}", IVF, len(vectors[query]), len(vectors[base]),
-                        k, spent, index.lists, index.index.nprobe,
-                    )
-                )  # fmt: skip
-            del index
+                index = IvfIndex(vectors[base], self.nprobe)
+                built = time.perf_counter() - began  # counted with the index's first search
+                for query in sorted(wanted[base]):
+                    began = time.perf_counter()
+                    hits[(query, base)] = index.search(vectors[query], k)
+                    spent = round(time.perf_counter() - began + built, 3)
+                    built = 0.0
+                    self.searches.append(
+                        Search(
+                            f"{step} {query}->{base}", IVF, len(vectors[query]),
+                            len(vectors[base]), k, spent, index.lists, index.nprobe,
+                        )
+                    )  # fmt: skip
+                del index  # one group's index in memory at a time
         return hits
 
     def summary(self) -> list[dict[str, object]]:

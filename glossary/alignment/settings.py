@@ -142,9 +142,10 @@ class AlignSettings:
     # link is right; a new-concept row's confidence is its link confidence times this.
     new_concept_prior: float = 1.0
     # nearest neighbours (glossary/alignment/neighbours.py): searches up to this many squared
-    # pairs are exact; larger ones use faiss's inverted-file index, scanning this many lists
+    # pairs are exact; larger ones use faiss's inverted-file index, each query scanning nprobe
+    # of its 4 sqrt(n) lists
     neighbours_exact_max: int = 6000
-    neighbours_nprobe: int = 16
+    neighbours_nprobe: int = 32
     # the learned re-ranker (empty: the hand-weighted score decides)
     rank_k: int = 15  # shortlisted candidates per concept and language
     ranker: Ranker = field(default_factory=Ranker)
