@@ -110,7 +110,8 @@ class IvfIndex:
         self.nprobe = min(nprobe, self.lists)
         # A fixed sample and a fixed k-means seed: the same vectors give the same lists.
         rng = np.random.default_rng(seed)
-        picked = np.sort(rng.choice(len(vectors), min(len(vectors), 64 * self.lists), replace=False))
+        size = min(len(vectors), 64 * self.lists)
+        picked = np.sort(rng.choice(len(vectors), size, replace=False))
         kmeans = faiss.Kmeans(
             vectors.shape[1], self.lists, niter=10, seed=seed, spherical=True,
             max_points_per_centroid=64, verbose=False,
