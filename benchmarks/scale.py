@@ -345,6 +345,10 @@ def cli(argv: list[str] | None = None) -> None:
         "--without-faiss", action="store_true",
         help="as if faiss were not installed: exact search and discovery's 6,000 cap",
     )  # fmt: skip
+    one.add_argument(
+        "--exact-max", type=int, default=None,
+        help="searches up to this many squared pairs are exact (default: the settings')",
+    )  # fmt: skip
     series = sub.add_parser("series", help="the whole series (default)")
     series.add_argument("--sizes", default="1,4,16,64")
     series.add_argument("--real-sizes", default="")
@@ -358,9 +362,14 @@ def cli(argv: list[str] | None = None) -> None:
         if args.without_faiss:
             sys.modules["faiss"] = None  # `import faiss` fails from here on
         glossary = args.glossary or args.cache / "terms.xlsx"
+        settings = None
+        if args.exact_max is not None:
+            from glossary.alignment import default_settings
+
+            settings = default_settings().with_changes(neighbours_exact_max=args.exact_max)
         result = run_one(
             args.corpus, glossary, args.cache, stand_in=args.stand_in, delay=args.delay,
-            concepts=args.concepts,
+            concepts=args.concepts, settings=settings,
         )  # fmt: skip
         print("RESULT " + json.dumps(result), flush=True)
         return
