@@ -325,15 +325,17 @@ def discovery_cap_section(dc: dict) -> list[str]:
         "mode (no concept list) on the synthetic corpora with the stand-in encoder "
         f"({dc['encoder']}), each run a fresh process. *capped* runs as without faiss (exact "
         "search, each language's best 6,000 candidates by termhood); *uncapped* with faiss "
-        "(every candidate; the IVF index past 6,000 x 6,000 pairs). Scored by "
+        "(every candidate; the IVF index past 6,000 x 6,000 pairs); *uncapped exact* takes "
+        "every candidate with exact search, which tells the index's cost in quality apart from "
+        "the cap's. Seconds are wall time with CPU seconds in brackets. Scored by "
         f"`score.py --mode discovery` against {dc['gold']}. The stand-in encodes character "
         "trigrams, so it links cognates, names and codes but few real translations: the "
         "scores compare the two modes, not the product's discovery quality.",
         "",
     ]
     header = ["size", "mode", "candidates", "discovery searches", "align s", "total s"]
-    header += ["peak RSS MB", "new concepts", "pair precision", "pair recall", "F1"]
-    header += ["extraction recall"]
+    header += ["peak RSS MB", "new concepts", "pairs judged", "pair precision", "pair recall"]
+    header += ["F1", "extraction recall"]
     rows = []
     for r in dc["rows"]:
         if "run" not in r:
@@ -343,18 +345,21 @@ def discovery_cap_section(dc: dict) -> list[str]:
         run, score = r["run"], r["score"]
         found = run.get("neighbours", {})
         searches = ", ".join(f"{k} {v['searches']}" for k, v in sorted(found.items()))
+        cpu = run.get("cpu_seconds", {})
         rows.append(
-            [f"{r['factor']}x", r["mode"], run["candidates"], searches, run["seconds"]["align"],
-             run["total_seconds"], run["peak_rss_mb"], run["new_concepts"],
-             score["pair_precision"], score["pair_recall"], score["f1"],
-             score["extraction_recall"]]
+            [f"{r['factor']}x", r["mode"], run["candidates"], searches,
+             f"{run['seconds']['align']:.1f} ({cpu.get('align', 0):.1f})",
+             f"{run['total_seconds']:.1f} ({run.get('cpu_total_seconds', 0):.1f})",
+             run["peak_rss_mb"], run["new_concepts"], score["pairs_judged"]]
+            + [f"{score[k]:.3f}" for k in ("pair_precision", "pair_recall", "f1",
+                                          "extraction_recall")]
         )  # fmt: skip
     out += _table(header, rows)
     recalls = dc.get("index_recall", [])
     if recalls:
         out += [
             "",
-            "How much of exact search the faiss index finds on the same stand-in vectors (the "
+            "How much of exact search the IVF index finds on the same stand-in vectors (the "
             "two largest languages, each one's neighbours among the other's):",
             "",
         ]
@@ -362,8 +367,8 @@ def discovery_cap_section(dc: dict) -> list[str]:
             ["size", "languages", "vectors", "lists (probed)", "top-1 found", "top-k found"],
             [
                 [f"{r['factor']}x", "-".join(r["languages"]), " x ".join(map(str, r["sizes"])),
-                 f"{r['lists']} ({r['probes']})", r["top1_recall"],
-                 f"{r['topk_recall']} (k={r['k']})"]
+                 f"{r['lists']} ({r['probes']})", f"{r['top1_recall']:.3f}",
+                 f"{r['topk_recall']:.3f} (k={r['k']})"]
                 for r in recalls
             ],
         )  # fmt: skip

@@ -224,7 +224,8 @@ def test_discovery_cap_table_shows_both_modes_and_the_index_recall():
     def row(mode: str, searches: dict) -> dict:
         run = {"candidates": 59692, "neighbours": searches, "seconds": {"align": 9.5},
                "total_seconds": 40.1, "peak_rss_mb": 1500.0, "new_concepts": 700}  # fmt: skip
-        score = {"pair_precision": 0.5, "pair_recall": 0.25, "f1": 0.3333, "extraction_recall": 0.6}
+        score = {"pair_precision": 0.5, "pair_recall": 0.25, "f1": 0.3333, "extraction_recall": 0.6,
+                 "pairs_judged": 52}  # fmt: skip
         return {"factor": 16, "mode": mode, "run": run, "score": score}
 
     result = {
@@ -237,6 +238,7 @@ def test_discovery_cap_table_shows_both_modes_and_the_index_recall():
                           "topk_recall": 0.8}],
     }  # fmt: skip
     text = "\n".join(discovery_cap_section(result))
-    assert "| 16x | uncapped | 59692 | exact 2, ivf 16 | 9.50 |" in text
+    assert "| 16x | uncapped | 59692 | exact 2, ivf 16 | 9.5 (0.0) |" in text
+    assert "| 52 | 0.500 | 0.250 | 0.333 | 0.600 |" in text
     assert "| 64x | uncapped | not finished: 1800.0 |" in text
-    assert "| 16x | cs-fr | 16413 x 14927 | 512 (32) | 0.82 | 0.8 (k=10) |" in text
+    assert "| 16x | cs-fr | 16413 x 14927 | 512 (32) | 0.820 | 0.800 (k=10) |" in text
