@@ -4,8 +4,8 @@ alignment goes through here.
 Exact search is numpy, block by block: the results the alignment was tuned on. Past
 exact_max x exact_max pairs, and where faiss is installed (the `scale` extra), an
 inverted-file index over faiss's k-means answers instead: exact search between two groups of
-n vectors costs n^2 inner products, the index (4 sqrt(n) lists, 32 probed) about 8 n sqrt(n). Each choice is kept
-as a `Search` record for the run's stats.
+n vectors costs n^2 inner products, the index (4 sqrt(n) lists, 32 probed) about 8 n sqrt(n).
+Each choice is kept as a `Search` record for the run's stats.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class IvfIndex:
     gives the lists, each vector is filed under its nearest centroid, and a query scans the
     members of the `nprobe` lists whose centroids are nearest to it: about nprobe x n / lists
     vectors, not n. The scan runs list by list, as one matrix product over the queries that
-    probe the list, which keeps the speed of matrix products on two cores."""
+    probe the list: numpy's threads only, and similarities computed as exact search does."""
 
     def __init__(self, vectors: np.ndarray, nprobe: int, seed: int = 1234):
         faiss = faiss_module()
@@ -230,23 +230,22 @@ class Neighbours:
                 hits[(a, b)], hits[(b, a)] = topk_both_ways(va, vb, k)
                 spent = round(time.perf_counter() - began, 3)
                 self.searches.append(Search(f"{step} {a}<->{b}", EXACT, len(va), len(vb), k, spent))
-        if wanted:
-            for base in sorted(wanted):
+        for base in sorted(wanted):
+            began = time.perf_counter()
+            index = IvfIndex(vectors[base], self.nprobe)
+            built = time.perf_counter() - began  # counted with the index's first search
+            for query in sorted(wanted[base]):
                 began = time.perf_counter()
-                index = IvfIndex(vectors[base], self.nprobe)
-                built = time.perf_counter() - began  # counted with the index's first search
-                for query in sorted(wanted[base]):
-                    began = time.perf_counter()
-                    hits[(query, base)] = index.search(vectors[query], k)
-                    spent = round(time.perf_counter() - began + built, 3)
-                    built = 0.0
-                    self.searches.append(
-                        Search(
-                            f"{step} {query}->{base}", IVF, len(vectors[query]),
-                            len(vectors[base]), k, spent, index.lists, index.nprobe,
-                        )
-                    )  # fmt: skip
-                del index  # one group's index in memory at a time
+                hits[(query, base)] = index.search(vectors[query], k)
+                spent = round(time.perf_counter() - began + built, 3)
+                built = 0.0
+                self.searches.append(
+                    Search(
+                        f"{step} {query}->{base}", IVF, len(vectors[query]), len(vectors[base]),
+                        k, spent, index.lists, index.nprobe,
+                    )
+                )  # fmt: skip
+            del index  # one group's index in memory at a time
         return hits
 
     def summary(self) -> list[dict[str, object]]:
