@@ -27,6 +27,7 @@ def run_script(name: str) -> None:
 EXTRA = (
     "calibrate", "errors", "discovery", "levers", "review_gain", "long_line", "termbase", "backends",
     "workers",
+    "discovery_cap",
 )  # fmt: skip
 TARGET_SECONDS = 50 * 60  # `all` should finish well within an hour on the two-core machine
 
@@ -251,6 +252,7 @@ def scale_section(sc: dict) -> list[str]:
             )
     out += ["Seconds are wall time, with CPU seconds (all threads) in brackets.", ""]
     out += _table(header, rows)
+    out += _stage_memory_table(sc)
     for kind, g in sc.get("growth", {}).items():
         out += [f"Growth exponents ({kind.replace('_', ' ')}; time ~ characters^k):", ""]
         out += _table(
@@ -386,6 +388,97 @@ def workers_section(w: dict) -> list[str]:
         "",
     ]
     return out
+def _stage_memory_table(sc: dict) -> list[str]:
+    """Peak RSS at each stage's end and the nearest-neighbour searches, where recorded."""
+    rows = []
+    for kind in ("stand_in", "real_model"):
+        for r in sc["series"].get(kind, []):
+            by_stage = r.get("peak_rss_mb_by_stage_end")
+            if not by_stage:
+                continue
+            found = r.get("neighbours", {})
+
+            def searches(index: str, found=found) -> str:
+                row = found.get(index)
+                if not row:
+                    return "0"
+                return f"{row['searches']} (largest {row['largest_base']}, {row['seconds']:.1f} s)"
+
+            rows.append(
+                [f"{r['factor']}x", kind.replace("_", " ")]
+                + [by_stage.get(k, "") for k in STAGE_NAMES]
+                + [searches("exact"), searches("ivf")]
+            )
+    if not rows:
+        return []
+    out = [
+        "",
+        "Peak RSS (MB) at the end of each stage (a running maximum: the stage that raises it "
+        "needed the memory), and the nearest-neighbour searches of the run "
+        "(`glossary/alignment/neighbours.py`: exact numpy up to 6,000 x 6,000 pairs, faiss's "
+        "IVF index past that; searches, the largest set searched, seconds):",
+        "",
+    ]
+    header = ["size", "embedder"] + [f"{k} MB" for k in STAGE_NAMES]
+    return out + _table(header + ["exact searches", "faiss IVF searches"], rows)
+
+
+def discovery_cap_section(dc: dict) -> list[str]:
+    """Scale -> discovery with and without the 6,000-per-language cap, scored on planted gold."""
+    out = ["### Discovery with and without the cap", ""]
+    out += [
+        "From `benchmarks/discovery_cap.py` (`python -m benchmarks discovery_cap`): discovery "
+        "mode (no concept list) on the synthetic corpora with the stand-in encoder "
+        f"({dc['encoder']}), each run a fresh process. *capped* runs as without faiss (exact "
+        "search, each language's best 6,000 candidates by termhood); *uncapped* with faiss "
+        "(every candidate; the IVF index past 6,000 x 6,000 pairs); *uncapped exact* takes "
+        "every candidate with exact search, which tells the index's cost in quality apart from "
+        "the cap's. Seconds are wall time with CPU seconds in brackets. Scored by "
+        f"`score.py --mode discovery` against {dc['gold']}. The stand-in encodes character "
+        "trigrams, so it links cognates, names and codes but few real translations: the "
+        "scores compare the two modes, not the product's discovery quality.",
+        "",
+    ]
+    header = ["size", "mode", "candidates", "discovery searches", "align s", "total s"]
+    header += ["peak RSS MB", "new concepts", "pairs judged", "pair precision", "pair recall"]
+    header += ["F1", "extraction recall"]
+    rows = []
+    for r in dc["rows"]:
+        if "run" not in r:
+            why = r.get("timed_out_after_s") or r.get("error")
+            rows.append([f"{r['factor']}x", r["mode"], f"not finished: {why}"])
+            continue
+        run, score = r["run"], r["score"]
+        found = run.get("neighbours", {})
+        searches = ", ".join(f"{k} {v['searches']}" for k, v in sorted(found.items()))
+        cpu = run.get("cpu_seconds", {})
+        rows.append(
+            [f"{r['factor']}x", r["mode"], run["candidates"], searches,
+             f"{run['seconds']['align']:.1f} ({cpu.get('align', 0):.1f})",
+             f"{run['total_seconds']:.1f} ({run.get('cpu_total_seconds', 0):.1f})",
+             run["peak_rss_mb"], run["new_concepts"], score["pairs_judged"]]
+            + [f"{score[k]:.3f}" for k in ("pair_precision", "pair_recall", "f1",
+                                          "extraction_recall")]
+        )  # fmt: skip
+    out += _table(header, rows)
+    recalls = dc.get("index_recall", [])
+    if recalls:
+        out += [
+            "",
+            "How much of exact search the IVF index finds on the same stand-in vectors (the "
+            "two largest languages, each one's neighbours among the other's):",
+            "",
+        ]
+        out += _table(
+            ["size", "languages", "vectors", "lists (probed)", "top-1 found", "top-k found"],
+            [
+                [f"{r['factor']}x", "-".join(r["languages"]), " x ".join(map(str, r["sizes"])),
+                 f"{r['lists']} ({r['probes']})", f"{r['top1_recall']:.3f}",
+                 f"{r['topk_recall']:.3f} (k={r['k']})"]
+                for r in recalls
+            ],
+        )  # fmt: skip
+    return out + [""]
 
 
 def termbase_section(tb: dict) -> list[str]:
@@ -901,6 +994,7 @@ def render() -> str:
     names = (
         "calibrate", "levers", "quality", "discovery", "speed", "scale", "lookup", "store",
         "page", "long_line", "model_calibration", "termbase", "scale_workers",
+        "discovery_cap",
     )  # fmt: skip
     results = {n: read_result(n) for n in names}
     first = next((r for r in (results["speed"], results["quality"], results["scale"]) if r), {})
@@ -939,6 +1033,8 @@ def render() -> str:
             lines += section(results[name])
         else:
             lines += [f"## {name.title()}", "", "Not run yet.", ""]
+        if name == "scale" and results["discovery_cap"]:
+            lines += discovery_cap_section(results["discovery_cap"])
         if name == "scale" and results["termbase"]:
             lines += termbase_section(results["termbase"])
         if name == "scale" and results["scale_workers"]:

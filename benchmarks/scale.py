@@ -102,8 +102,10 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _count_cpu(pipeline, embedder_factory) -> dict[str, float]:
-    """Wrap the pipeline's stage functions so each adds its CPU time to the returned dict."""
+def _count_cpu(pipeline, embedder_factory, rss: dict[str, float]) -> dict[str, float]:
+    """Wrap the pipeline's stage functions so each adds its CPU time to the returned dict, and
+    puts the process's peak RSS at the stage's end into rss (the peak is a running maximum:
+    a stage that raises it is the stage that needed the memory)."""
     cpu: dict[str, float] = {}
 
     def counted(stage, fn, minus=()):
@@ -115,6 +117,7 @@ def _count_cpu(pipeline, embedder_factory) -> dict[str, float]:
                 spent = time.process_time() - began
                 spent -= sum(cpu.get(k, 0.0) - before[k] for k in minus)  # nested stages
                 cpu[stage] = cpu.get(stage, 0.0) + spent
+                rss[stage] = peak_rss_mb()
 
         return wrapper
 
@@ -140,6 +143,7 @@ def run_one(
     delay: float = 0.0,
     concepts: Path | None = None,
     workers: int | None = None,
+    settings=None,
 ) -> dict:
     """One `glossary align` run in this process (on a LocalCluster of `workers` processes when
     given); stage seconds, counts and peak RSS (of this process, not the workers)."""
@@ -147,7 +151,8 @@ def run_one(
     from glossary.cluster import ClusterOptions
 
     factory = partial(StandInEmbedder, delay=delay) if stand_in else pipeline.Embedder
-    cpu = _count_cpu(pipeline, factory)
+    rss: dict[str, float] = {}
+    cpu = _count_cpu(pipeline, factory, rss)
 
     def progress(done: int, total: int) -> None:
         print(f"PROGRESS {done} {total}", flush=True)  # the resume test watches this line
@@ -162,6 +167,7 @@ def run_one(
         force=True,
         progress=progress,
         cluster=ClusterOptions(workers=workers) if workers else None,
+        settings=settings,
     )
     total = time.perf_counter() - began
     stats = run.stats.to_dict()
@@ -181,9 +187,22 @@ def run_one(
         "cpu_seconds": {k: round(cpu.get(k, 0.0), 2) for k in STAGES},
         "cpu_total_seconds": round(sum(cpu.values()), 2),
         "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb_by_stage_end": {k: rss[k] for k in STAGES if k in rss},
+        "neighbours": neighbour_summary(stats.get("neighbours") or []),
         "embedder": STAND_IN if stand_in else Path(model_path()).name,
         "workers": workers,
     }
+
+
+def neighbour_summary(searches: list[dict]) -> dict[str, dict[str, float]]:
+    """Per index kind: searches, the largest base searched, and seconds in all."""
+    out: dict[str, dict[str, float]] = {}
+    for s in searches:
+        row = out.setdefault(s["index"], {"searches": 0, "largest_base": 0, "seconds": 0.0})
+        row["searches"] += 1
+        row["largest_base"] = max(row["largest_base"], s["base"])
+        row["seconds"] = round(row["seconds"] + s["seconds"], 2)
+    return out
 
 
 def run_in_subprocess(
@@ -349,6 +368,14 @@ def cli(argv: list[str] | None = None) -> None:
     one.add_argument("--stand-in", action="store_true")
     one.add_argument("--delay", type=float, default=0.0, help="stand-in seconds per text")
     one.add_argument("--workers", type=int, default=None, help="on a LocalCluster of N workers")
+    one.add_argument(
+        "--without-faiss", action="store_true",
+        help="as if faiss were not installed: exact search and discovery's 6,000 cap",
+    )  # fmt: skip
+    one.add_argument(
+        "--exact-max", type=int, default=None,
+        help="searches up to this many squared pairs are exact (default: the settings')",
+    )  # fmt: skip
     series = sub.add_parser("series", help="the whole series (default)")
     series.add_argument("--sizes", default="1,4,16,64")
     series.add_argument("--real-sizes", default="")
@@ -359,10 +386,17 @@ def cli(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     if args.command == "one":
+        if args.without_faiss:
+            sys.modules["faiss"] = None  # `import faiss` fails from here on
         glossary = args.glossary or args.cache / "terms.xlsx"
+        settings = None
+        if args.exact_max is not None:
+            from glossary.alignment import default_settings
+
+            settings = default_settings().with_changes(neighbours_exact_max=args.exact_max)
         result = run_one(
             args.corpus, glossary, args.cache, stand_in=args.stand_in, delay=args.delay,
-            concepts=args.concepts, workers=args.workers,
+            concepts=args.concepts, workers=args.workers, settings=settings,
         )  # fmt: skip
         print("RESULT " + json.dumps(result), flush=True)
         return

@@ -68,6 +68,17 @@ def soffice() -> str:
     pytest.skip("LibreOffice is not installed")
 
 
+@pytest.fixture(scope="session")
+def faiss():
+    """The faiss module (the `scale` extra); CI sets GLOSSARY_REQUIRE_FAISS=1."""
+    from glossary.alignment.neighbours import faiss_module
+
+    found = faiss_module()
+    if found is None:
+        _missing("GLOSSARY_REQUIRE_FAISS", "faiss is not installed (pip install -e '.[scale]')")
+    return found
+
+
 def _missing(flag: str, message: str):
     if _required(flag):
         pytest.fail(message)

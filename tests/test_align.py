@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ from glossary.alignment import (
     gloss_variants,
     topk_blockwise,
 )
+from glossary.alignment.discovery import discovery_pool
+from glossary.alignment.neighbours import DENSE, EXACT, IVF, Neighbours
 from glossary.alignment.settings import Ranker
 from glossary.models import Candidate, ConceptEntry, Context, Glossary, TermEntry
 
@@ -251,6 +254,55 @@ def test_discovery_leaves_unrelated_noise_alone():
 def test_discovery_with_one_language_finds_nothing():
     by_lang, vectors, _truth = _space(langs=("nb",))
     assert discover(by_lang, vectors) == []
+
+
+def _members(groups) -> list[list[tuple[str, int]]]:
+    return sorted([(lang, i) for lang, i, _s in group] for group in groups)
+
+
+def test_discovery_through_the_faiss_index_finds_the_same_groups(faiss):
+    by_lang, vectors, _truth = _space()
+    exact = Neighbours()
+    indexed = Neighbours(exact_max=0)  # every search through faiss's index
+    assert _members(discover(by_lang, vectors, neighbours=indexed)) == _members(
+        discover(by_lang, vectors, neighbours=exact)
+    )
+    assert {s.index for s in indexed.searches} == {IVF}
+    assert {s.index for s in exact.searches} == {EXACT}
+
+
+def _pool_candidates(n: int) -> list[Candidate]:
+    return [cand("nb", f"ord{i}", freq=1 + i % 7) for i in range(n)]
+
+
+def test_discovery_pool_has_no_cap_at_the_exact_size_with_faiss(faiss):
+    settings = default_settings().with_changes(neighbours_exact_max=20, discovery_max_per_lang=50)
+    assert len(discovery_pool(_pool_candidates(40), "nb", set(), settings)) == 40
+    assert len(discovery_pool(_pool_candidates(80), "nb", set(), settings)) == 50  # safety limit
+
+
+def test_without_faiss_discovery_keeps_to_what_exact_search_handles(monkeypatch):
+    monkeypatch.setitem(sys.modules, "faiss", None)
+    settings = default_settings().with_changes(neighbours_exact_max=20, discovery_max_per_lang=50)
+    assert len(discovery_pool(_pool_candidates(40), "nb", set(), settings)) == 20
+
+
+def test_alignment_records_every_neighbour_search():
+    result = align(corpus_candidates(), FakeEmbedder(meaning()), CONCEPTS)
+    chosen = {row["step"]: row for row in result.stats.neighbours}
+    assert chosen["keyed nb"]["index"] == DENSE
+    assert chosen["keyed nb"]["base"] == len(CONCEPTS)
+    assert chosen["discovery fr<->nb"]["index"] == EXACT
+    assert chosen["discovery fr<->nb"]["k"] == default_settings().discovery_k
+    assert "neighbours" in result.stats.to_dict()
+
+
+def test_alignment_without_faiss_gives_the_same_glossary(monkeypatch):
+    first = align(corpus_candidates(), FakeEmbedder(meaning()), CONCEPTS)
+    monkeypatch.setitem(sys.modules, "faiss", None)
+    again = align(corpus_candidates(), FakeEmbedder(meaning()), CONCEPTS)
+    assert proposed(again.glossary) == proposed(first.glossary)
+    assert {row["index"] for row in again.stats.neighbours} == {DENSE, EXACT}
 
 
 # ---------------------------------------------------------------- keyed alignment

@@ -216,3 +216,29 @@ def test_levers_table_shows_each_lever_against_the_shipped_features():
         "| keyed | contextual span vectors (one pass per sentence) | 0.660, 0.670 | 0.655 |" in text
     )
     assert "-0.010" in text
+
+
+def test_discovery_cap_table_shows_both_modes_and_the_index_recall():
+    from benchmarks.__main__ import discovery_cap_section
+
+    def row(mode: str, searches: dict) -> dict:
+        run = {"candidates": 59692, "neighbours": searches, "seconds": {"align": 9.5},
+               "total_seconds": 40.1, "peak_rss_mb": 1500.0, "new_concepts": 700}  # fmt: skip
+        score = {"pair_precision": 0.5, "pair_recall": 0.25, "f1": 0.3333, "extraction_recall": 0.6,
+                 "pairs_judged": 52}  # fmt: skip
+        return {"factor": 16, "mode": mode, "run": run, "score": score}
+
+    result = {
+        "encoder": "stand-in", "gold": "dev gold",
+        "rows": [row("capped", {"exact": {"searches": 10}}),
+                 row("uncapped", {"exact": {"searches": 2}, "ivf": {"searches": 16}}),
+                 {"factor": 64, "mode": "uncapped", "timed_out_after_s": 1800.0}],
+        "index_recall": [{"factor": 16, "languages": ["cs", "fr"], "sizes": [16413, 14927],
+                          "k": 10, "lists": 512, "probes": 32, "top1_recall": 0.82,
+                          "topk_recall": 0.8}],
+    }  # fmt: skip
+    text = "\n".join(discovery_cap_section(result))
+    assert "| 16x | uncapped | 59692 | exact 2, ivf 16 | 9.5 (0.0) |" in text
+    assert "| 52 | 0.500 | 0.250 | 0.333 | 0.600 |" in text
+    assert "| 64x | uncapped | not finished: 1800.0 |" in text
+    assert "| 16x | cs-fr | 16413 x 14927 | 512 (32) | 0.820 | 0.800 (k=10) |" in text

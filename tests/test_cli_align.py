@@ -175,6 +175,10 @@ def test_dry_run_writes_nothing_and_json_parses(project, first_run):
     assert data["candidates"] > 0
     assert set(data["terms_per_language"]) <= {"nb", "cs", "sv", "en"}
     assert {"read", "extract", "embed", "align"} <= set(data["seconds"])
+    # every neighbour search with the index chosen for it: on the seeds, keyed CSLS over the
+    # dense candidates x concepts matrix and exact discovery links
+    assert {row["index"] for row in data["neighbours"]} == {"dense", "exact"}
+    assert all(row["k"] > 0 and row["base"] > 0 for row in data["neighbours"])
     assert data["merge"]
     # A second run over the same corpus takes every vector from the cache.
     assert data["encoded_texts"] == 0

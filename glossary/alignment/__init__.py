@@ -20,14 +20,14 @@ import numpy as np
 from glossary.alignment.discovery import discover, discovery_pool, new_concepts
 from glossary.alignment.evidence import Queries, encode_queries, query_texts
 from glossary.alignment.keyed import Proposal, assign_keyed
+from glossary.alignment.neighbours import Neighbours, csls, topk_blockwise, topk_both_ways
 from glossary.alignment.ranking import rank_keyed
 from glossary.alignment.settings import AlignSettings, Calibration, default_settings
-from glossary.alignment.similarity import csls, topk_blockwise, topk_both_ways
 from glossary.models import Candidate, ConceptEntry, ContextEntry, Glossary, TermEntry
 from glossary.text import gloss_variants, match_key
 
 __all__ = [
-    "AlignResult", "AlignSettings", "AlignStats", "Calibration", "Proposal", "align",
+    "AlignResult", "AlignSettings", "AlignStats", "Calibration", "Neighbours", "Proposal", "align",
     "build_glossary", "csls", "default_settings", "discover", "gloss_variants", "topk_blockwise",
     "topk_both_ways",
 ]  # fmt: skip
@@ -45,6 +45,8 @@ class AlignStats:
     terms_per_language: dict[str, int] = field(default_factory=dict)
     encoded_texts: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    # every nearest-neighbour search: its step, index (exact, dense or faiss), sizes and k
+    neighbours: list[dict[str, object]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -164,6 +166,7 @@ def align(
     concept in their language when the other languages are ranked.
     """
     settings = settings or default_settings()
+    neighbours = Neighbours.from_settings(settings)
     timings: dict[str, float] = {}
     began = time.perf_counter()
     inputs = prepare(
@@ -174,6 +177,10 @@ def align(
 
     began = time.perf_counter()
     proposals = keyed_proposals(inputs, settings, min_confidence=min_confidence, rejected=rejected)
+    for lang, cands in sorted(inputs.by_lang.items()):
+        if inputs.concepts and cands:  # CSLS over the candidates x concepts matrix it scores
+            rows, cols = len(cands), len(inputs.concepts)
+            neighbours.note_dense(f"keyed {lang}", rows, cols, settings.csls_k)
     found: list[ConceptEntry] = []
     if discover_new:
         taken = {(p.lang, p.candidate.key) for p in proposals}
@@ -186,13 +193,15 @@ def align(
             if (c.lang, match_key(c.term)) in accepted or (c.lang, match_key(c.form)) in accepted
         }
         pool = {
-            lang: discovery_pool(cands, lang, taken, settings)
+            lang: discovery_pool(cands, lang, taken, settings, neighbours)
             for lang, cands in inputs.by_lang.items()
         }
         pool_vectors = {
             lang: _stack(inputs.term_vectors, [c.form for c in cs]) for lang, cs in pool.items()
         }
-        groups = discover(pool, pool_vectors, settings.discovery_threshold, settings.discovery_k)
+        groups = discover(
+            pool, pool_vectors, settings.discovery_threshold, settings.discovery_k, neighbours
+        )
         share = settings.new_concept_share
         cap = (
             max(settings.new_concept_rows_floor, int(share / (1 - share) * len(proposals)))
@@ -213,6 +222,7 @@ def align(
         terms_per_language=dict(sorted(Counter(p.lang for p in proposals).items())),
         encoded_texts=getattr(embedder, "encoded", 0),
         seconds={k: round(v, 2) for k, v in timings.items()},
+        neighbours=neighbours.summary(),
     )
     return AlignResult(glossary, proposals, [c.concept_id for c in found], stats)
 

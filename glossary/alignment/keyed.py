@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glossary.alignment import evidence as ev
+from glossary.alignment.neighbours import csls
 from glossary.alignment.settings import AlignSettings
-from glossary.alignment.similarity import csls
 from glossary.models import Candidate, ConceptEntry
 from glossary.text import gloss_variants
 

@@ -135,10 +135,17 @@ class AlignSettings:
     new_concept_rows_floor: int  # ... unless they are this few (small runs)
     common_word_specificity: float  # wordfreq specificity below this: an everyday word
     discovery_min_score: float  # termhood floor for a candidate to take part
-    discovery_max_per_lang: int  # keeps discovery linear in corpus size: the best by termhood
+    # a safety limit on discovery's candidates per language (the best by termhood); without
+    # faiss, neighbours_exact_max is the limit, since exact all-pairs search is quadratic
+    discovery_max_per_lang: int
     # Beside a concept list, the share of new-concept rows that are real terms even when their
     # link is right; a new-concept row's confidence is its link confidence times this.
     new_concept_prior: float = 1.0
+    # nearest neighbours (glossary/alignment/neighbours.py): searches up to this many squared
+    # pairs are exact; larger ones use faiss's inverted-file index, each query scanning nprobe
+    # of its 4 sqrt(n) lists
+    neighbours_exact_max: int = 6000
+    neighbours_nprobe: int = 32
     # the learned re-ranker (empty: the hand-weighted score decides)
     rank_k: int = 15  # shortlisted candidates per concept and language
     ranker: Ranker = field(default_factory=Ranker)
