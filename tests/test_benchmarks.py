@@ -216,3 +216,15 @@ def test_levers_table_shows_each_lever_against_the_shipped_features():
         "| keyed | contextual span vectors (one pass per sentence) | 0.660, 0.670 | 0.655 |" in text
     )
     assert "-0.010" in text
+
+
+def test_gpu_speed_script_times_each_batch_size_on_a_tiny_sample(tiny_model):
+    from benchmarks.gpu_speed import measure
+
+    texts = ["partiet", "massemobilisering", "Fedrelandsfronten", "provinsielle partikomiteen"]
+    found = measure(texts * 3, tiny_model, [2, 4, 8], budget=120)
+    assert [r["batch_size"] for r in found["runs"]] == [2, 4, 8]
+    for run in found["runs"]:
+        assert run["phrases_per_second"] > 0
+        assert run["min_cosine_to_first_batch_size"] > 0.999
+    assert found["best"]["batch_size"] in (2, 4, 8)
