@@ -26,6 +26,7 @@ def run_script(name: str) -> None:
 # benchmarks with a main(argv) of their own, run one at a time (not part of `all`)
 EXTRA = (
     "calibrate", "errors", "discovery", "levers", "review_gain", "long_line", "termbase", "backends",
+    "variants", "gpu_speed",
 )  # fmt: skip
 TARGET_SECONDS = 50 * 60  # `all` should finish well within an hour on the two-core machine
 

@@ -228,3 +228,15 @@ def test_gpu_speed_script_times_each_batch_size_on_a_tiny_sample(tiny_model):
         assert run["phrases_per_second"] > 0
         assert run["min_cosine_to_first_batch_size"] > 0.999
     assert found["best"]["batch_size"] in (2, 4, 8)
+
+
+def test_variants_groups_texts_by_their_form_without_outer_quotes_and_case():
+    from benchmarks.variants import seed_groups, unquoted
+
+    assert unquoted(" «Dân vận khéo» ") == "Dân vận khéo"
+    assert unquoted('"Massamobilisatie" en "Zelfbestuur"') == '"Massamobilisatie" en "Zelfbestuur"'
+    assert unquoted("'s'adapter'") == "'s'adapter'"  # an apostrophe inside: left as it is
+    found = seed_groups(["«Dân vận»", "Dân vận", "dân vận", "TAM", "Tam", "partiet"])
+    assert found["saved_by_quotes"] == 1
+    assert found["saved_by_quotes_and_case"] == 3
+    assert found["case_groups"] == [["TAM", "Tam"], ["«Dân vận»", "Dân vận", "dân vận"]]
