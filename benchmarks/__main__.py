@@ -225,6 +225,29 @@ def speed_section(s: dict) -> list[str]:
     return out + ([""] if notes else [])
 
 
+def cold_align_section(c: dict, speed: dict | None) -> list[str]:
+    """A cold run newer than the speed run above (benchmarks/results/cold_align.json)."""
+    if speed and speed.get("date") == c["date"]:
+        return []  # the same run: the speed table shows it
+    cold = c["cold"]
+    out = ["### Cold align, latest run", ""]
+    out += [
+        f"`glossary align seeds/` with an empty cache into a new workbook, {c['date'][:10]}: "
+        f"{c['unique_texts']} unique strings. The machine was shared with other work (load "
+        f"average {c['load_average_before']} at the start, {c['load_average_after']} at the "
+        "end, on two cores), so this is what a first run takes on a busy machine, not the "
+        "floor; its pure-encode stage was not run.",
+        "",
+    ]
+    rows = [["end to end (s)", cold["end_to_end_seconds"]],
+            ["CPU seconds, all threads", cold["cpu_seconds"]],
+            ["model seconds (encoding)", cold.get("model_seconds")],
+            ["texts encoded", cold.get("encoded_texts")],
+            *([f"{k} stage (s)", v] for k, v in cold["stages"].items()),
+            ["peak RSS (MB)", cold.get("peak_rss_mb")]]  # fmt: skip
+    return out + _table(["measure", "value"], rows)
+
+
 def backends_section(b: dict) -> list[str]:
     out = ["### Encoding backends", ""]
     loads = [r["load_average"] for r in b["runs"] if "load_average" in r]
@@ -874,7 +897,8 @@ def render() -> str:
     """docs/benchmarks.md from whatever result files exist."""
     names = (
         "calibrate", "levers", "quality", "discovery", "speed", "scale", "lookup", "store",
-        "page", "long_line", "model_calibration", "termbase", "backends", "variants", "gpu_speed",
+        "page", "long_line", "model_calibration", "termbase", "cold_align", "backends", "variants",
+        "gpu_speed",
     )  # fmt: skip
     results = {n: read_result(n) for n in names}
     first = next((r for r in (results["speed"], results["quality"], results["scale"]) if r), {})
@@ -916,6 +940,8 @@ def render() -> str:
         if name == "scale" and results["termbase"]:
             lines += termbase_section(results["termbase"])
         if name == "speed":
+            if results["cold_align"]:
+                lines += cold_align_section(results["cold_align"], results["speed"])
             if results["backends"]:
                 lines += backends_section(results["backends"])
             if results["variants"]:

@@ -119,6 +119,14 @@ def pure_encode(texts: list[str], model: str, folder: Path) -> dict:
     return {k: round(v, 2) if isinstance(v, float) else v for k, v in data.items()}
 
 
+def cold_record(result: dict, cold: dict, load_before: float) -> dict:
+    """The cold run on its own (benchmarks/results/cold_align.json)."""
+    return {"date": result["date"], "machine": result["machine"], "model": result["model"],
+            "unique_texts": result["unique_texts"], "cold": cold,
+            "load_average_before": load_before,
+            "load_average_after": machine()["load_average"]}  # fmt: skip
+
+
 def main(model: str | None = None, seeds: Path = SEEDS, warm_runs: int = 3) -> dict:
     """Cold run, pure encode, warm runs; write benchmarks/results/speed.json."""
     model = model or model_path()
@@ -130,8 +138,11 @@ def main(model: str | None = None, seeds: Path = SEEDS, warm_runs: int = 3) -> d
             texts = unique_texts(seeds)
         result["unique_texts"] = len(texts)
         result["unique_texts_seconds"] = round(t.seconds, 1)
+        load_before = machine()["load_average"]
         cold = align_process(seeds, cache, folder / "cold.xlsx", model)
         print(f"speed: cold {cold}", flush=True)
+        # kept at once: on a busy machine the cold run alone can take most of an hour
+        write_result("cold_align", cold_record(result, cold, load_before))
         floor = pure_encode(texts, model, folder)
         print(f"speed: pure encode {floor}", flush=True)
         warm = [
