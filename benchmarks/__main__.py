@@ -251,15 +251,21 @@ def cold_align_section(c: dict, speed: dict | None) -> list[str]:
 def backends_section(b: dict) -> list[str]:
     out = ["### Encoding backends", ""]
     loads = [r["load_average"] for r in b["runs"] if "load_average" in r]
+    rounds = (f"{b['rounds']} rounds interleaving the backends; medians of the rounds, and the "
+              "cosine of each backend's vectors to torch fp32's of the same round (worst round)"
+              if b["rounds"] > 1 else "one round, one backend after another; the cosine of each "
+              "backend's vectors to torch fp32's")  # fmt: skip
     out += [
         f"{b['texts']} of the seeds' strings as the product sends them (candidates with the "
         "document prompt, concept queries with the query prompt), each backend in a process of "
-        f"its own, {b['rounds']} rounds interleaving the backends; medians of the rounds, and "
-        "the cosine of each backend's vectors to torch fp32's of the same round (worst round). "
+        f"its own, {rounds}. Load includes making the int8 file for onnx-int8 (and its peak "
+        "RSS). "
         "Dev F1 is calibrate's nested 5-fold cross-validation with the ranker refitted on that "
         "backend's vectors, mean of fold seeds 13, 7, 29 and 41; a dash where it was not run. "
         + (f"The machine was busy throughout (load average {min(loads)}-{max(loads)} on two "
-           "cores), so absolute times are long; the ratios to torch are of the same rounds."
+           "cores, from other work), so absolute times are long"
+           + ("; the ratios to torch are of the same rounds." if b["rounds"] > 1 else
+              ", and since each backend met a different load, the ratios are rough.")
            if loads and max(loads) > 2 else ""),
         "",
     ]  # fmt: skip
