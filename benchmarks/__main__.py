@@ -1,4 +1,4 @@
-"""`python -m benchmarks all|quality|speed|scale|termbase|lookup|store|page|calibrate|errors|discovery|levers|review_gain|long_line|backends|report`.
+"""`python -m benchmarks all|quality|speed|scale|termbase|lookup|store|page|calibrate|errors|discovery|levers|review_gain|long_line|backends|variants|gpu_speed|report`.
 
 Each benchmark writes benchmarks/results/<name>.json; every command then renders
 docs/benchmarks.md from all the result files there.
@@ -962,7 +962,8 @@ def main(argv: list[str]) -> None:
     if what not in (*names, "all", "report", *EXTRA):
         sys.exit(
             f"usage: python -m benchmarks [all|{'|'.join(names)}|calibrate [--write]|errors|discovery|"
-            "review_gain|long_line [MB]|termbase [TERMS...]|backends [--texts N]|report]"
+            "review_gain|long_line [MB]|termbase [TERMS...]|backends [--texts N]|variants|"
+            "gpu_speed [--texts N]|report]"
         )
     for name in names if what == "all" else (() if what == "report" else (what,)):
         run(name)
