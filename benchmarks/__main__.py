@@ -236,7 +236,7 @@ def cold_align_section(c: dict, speed: dict | None) -> list[str]:
         f"{c['unique_texts']} unique strings. The machine was shared with other work (load "
         f"average {c['load_average_before']} at the start, {c['load_average_after']} at the "
         "end, on two cores), so this is what a first run takes on a busy machine, not the "
-        "floor; its pure-encode stage was not run.",
+        "floor." + (f" {c['note']}" if c.get("note") else ""),
         "",
     ]
     rows = [["end to end (s)", cold["end_to_end_seconds"]],
