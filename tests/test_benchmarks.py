@@ -240,3 +240,31 @@ def test_variants_groups_texts_by_their_form_without_outer_quotes_and_case():
     assert found["saved_by_quotes"] == 1
     assert found["saved_by_quotes_and_case"] == 3
     assert found["case_groups"] == [["TAM", "Tam"], ["«Dân vận»", "Dân vận", "dân vận"]]
+
+
+def test_speed_tables_show_each_backend_each_variant_and_a_missing_gpu():
+    from benchmarks.__main__ import backends_section, gpu_section, variants_section
+
+    backends = {
+        "texts": 300, "rounds": 1, "runs": [{"load_average": 9.0}],
+        "summary": [
+            {"backend": "torch", "threads": "default", "encode_seconds": 10.0, "over_torch": 1.0,
+             "load_seconds": 5.0, "mean_cosine": 1.0, "min_cosine": 1.0, "peak_rss_mb": 1300},
+            {"backend": "onnx", "threads": 1, "error": "no onnxruntime"},
+        ],
+        "dev_f1": {"torch": {"keyed": 0.668, "vi_only": 0.39}},
+    }  # fmt: skip
+    text = "\n".join(backends_section(backends))
+    assert "| torch | default | 10.00 | 1.00 |" in text and "0.668 / 0.390" in text
+    assert "failed: no onnxruntime" in text and "busy" in text
+    variants = {
+        "sample": 300,
+        "seeds": {"texts": 9030, "saved_by_quotes": 0, "saved_by_quotes_and_case": 4},
+        "cosines": {"lower case": {"pairs": 77, "mean_cosine": 0.931, "min_cosine": 0.62,
+                                   "p5_cosine": 0.78, "share_at_least_0_99": 0.1, "safe": False},
+                    "encoded_texts": 1167},
+    }  # fmt: skip
+    text = "\n".join(variants_section(variants))
+    assert "| lower case | 77 | 0.931 |" in text and "| no |" in text
+    assert "at most 4 encodes" in text
+    assert "No GPU" in "\n".join(gpu_section(None))
