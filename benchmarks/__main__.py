@@ -220,7 +220,7 @@ def speed_section(s: dict) -> list[str]:
     if before is not None and after is not None and max(before, after) > 2:
         notes.append(f"The two cores were shared with other work during this run (load average "
                      f"{before} at the start, {after} at the end), so every time here is longer "
-                     "than on a quiet machine; the ratios compare runs made under the same load.")  # fmt: skip
+                     "than on a quiet machine.")  # fmt: skip
     out += [f"- {note}" for note in notes]
     return out + ([""] if notes else [])
 
