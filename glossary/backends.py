@@ -28,7 +28,8 @@ from glossary.errors import UsageError
 CHOICES = ("auto", "torch", "onnx", "openvino")
 CONVERTED = ("onnx", "openvino")  # the backends that run a conversion of the model
 CPU_BATCH = 64  # the floor's batch size; larger ones measured no faster on 2 cores
-GPU_BATCH = 256  # texts are length-sorted, so a large batch pads little (benchmarks/gpu_speed.py)
+GPU_BATCH = 256  # texts are length-sorted, so a large batch pads little; not yet timed on a GPU
+# (benchmarks/gpu_speed.py measures phrases/s per batch size)
 ONNX_FILE = "model.onnx"
 OPENVINO_FILE = "model.xml"  # OpenVINO IR; its weights are in model.bin beside it
 # the packages each converted backend needs (the pyproject extras of the same names)

@@ -341,7 +341,10 @@ class Embedder:
         task: str = "",
         progress: Callable[[int, int], None] | None = None,
     ) -> np.ndarray:
-        """Unit-normalised float32 vectors for texts, one row each; duplicates are encoded once."""
+        """Unit-normalised float32 vectors for texts, one row each; duplicates are encoded once.
+
+        Texts that differ only in case or in outer quotes are encoded apart: EmbeddingGemma
+        gives them vectors too far apart to share (mean cosine 0.91-0.93, benchmarks/variants.py)."""
         prompt = self.prompt_for(task) if task else ""
         unique = list(dict.fromkeys(texts))
         if self.cluster is not None and not self._workers_checked:

@@ -242,3 +242,55 @@ def test_discovery_cap_table_shows_both_modes_and_the_index_recall():
     assert "| 52 | 0.500 | 0.250 | 0.333 | 0.600 |" in text
     assert "| 64x | uncapped | not finished: 1800.0 |" in text
     assert "| 16x | cs-fr | 16413 x 14927 | 512 (32) | 0.820 | 0.800 (k=10) |" in text
+
+
+def test_gpu_speed_script_times_each_batch_size_on_a_tiny_sample(tiny_model):
+    from benchmarks.gpu_speed import measure
+
+    texts = ["partiet", "massemobilisering", "Fedrelandsfronten", "provinsielle partikomiteen"]
+    found = measure(texts * 3, tiny_model, [2, 4, 8], budget=120)
+    assert [r["batch_size"] for r in found["runs"]] == [2, 4, 8]
+    for run in found["runs"]:
+        assert run["phrases_per_second"] > 0
+        assert run["min_cosine_to_first_batch_size"] > 0.999
+    assert found["best"]["batch_size"] in (2, 4, 8)
+
+
+def test_variants_groups_texts_by_their_form_without_outer_quotes_and_case():
+    from benchmarks.variants import seed_groups, unquoted
+
+    assert unquoted(" «Dân vận khéo» ") == "Dân vận khéo"
+    assert unquoted('"Massamobilisatie" en "Zelfbestuur"') == '"Massamobilisatie" en "Zelfbestuur"'
+    assert unquoted("'s'adapter'") == "'s'adapter'"  # an apostrophe inside: left as it is
+    found = seed_groups(["«Dân vận»", "Dân vận", "dân vận", "TAM", "Tam", "partiet"])
+    assert found["saved_by_quotes"] == 1
+    assert found["saved_by_quotes_and_case"] == 3
+    assert found["case_groups"] == [["TAM", "Tam"], ["«Dân vận»", "Dân vận", "dân vận"]]
+
+
+def test_speed_tables_show_each_backend_each_variant_and_a_missing_gpu():
+    from benchmarks.__main__ import backends_section, gpu_section, variants_section
+
+    backends = {
+        "texts": 300, "rounds": 1, "runs": [{"load_average": 9.0}],
+        "summary": [
+            {"backend": "torch", "threads": "default", "encode_seconds": 10.0, "over_torch": 1.0,
+             "load_seconds": 5.0, "mean_cosine": 1.0, "min_cosine": 1.0, "peak_rss_mb": 1300},
+            {"backend": "onnx", "threads": 1, "error": "no onnxruntime"},
+        ],
+        "dev_f1": {"torch": {"keyed": 0.668, "vi_only": 0.39}},
+    }  # fmt: skip
+    text = "\n".join(backends_section(backends))
+    assert "| torch | default | 10.00 | 1.00 |" in text and "0.668 / 0.390" in text
+    assert "failed: no onnxruntime" in text and "busy" in text
+    variants = {
+        "sample": 300,
+        "seeds": {"texts": 9030, "saved_by_quotes": 0, "saved_by_quotes_and_case": 4},
+        "cosines": {"lower case": {"pairs": 77, "mean_cosine": 0.931, "min_cosine": 0.62,
+                                   "p5_cosine": 0.78, "share_at_least_0_99": 0.1, "safe": False},
+                    "encoded_texts": 1167},
+    }  # fmt: skip
+    text = "\n".join(variants_section(variants))
+    assert "| lower case | 77 | 0.931 |" in text and "| no |" in text
+    assert "at most 4 encodes" in text
+    assert "No GPU" in "\n".join(gpu_section(None))

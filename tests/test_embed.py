@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -268,3 +269,54 @@ def test_embedder_uses_glossary_cache_when_no_folder_is_given(tiny_model, tmp_pa
     embedder.encode(["partikomiteen"])
     assert embedder.cache.path.parent == tmp_path / "env-cache"
     assert embedder.cache.path.is_file()
+
+
+# ---------------------------------------------------------------- what reaches the model
+class RecordingModel:
+    """Stands in for the model: hashed vectors, and a record of every text it was given."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def encode(self, texts, **_options):
+        self.seen += list(texts)
+        rows = [np.frombuffer(hashlib.sha256(t.encode()).digest(), dtype=np.uint8) for t in texts]
+        vectors = np.array(rows, dtype=np.float32) - 127.5
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_texts_that_differ_in_case_or_quotes_are_each_encoded(tiny_model, tmp_path):
+    # EmbeddingGemma's vectors of such variants are too far apart to share (variants.py)
+    embedder = Embedder(tiny_model, tmp_path)
+    embedder._model = model = RecordingModel()
+    texts = ["Propaganda", "propaganda", "«propaganda»", "TAM", "Tam", "propaganda"]
+    vectors = embedder.encode(texts)
+    assert sorted(model.seen) == sorted(set(texts))
+    assert embedder.encoded == 5
+    assert not np.array_equal(vectors[1], vectors[2])
+    assert np.array_equal(vectors[1], vectors[5])
+
+
+def test_a_warm_align_never_loads_the_model(tiny_model, tmp_path, monkeypatch):
+    from glossary import backends
+    from glossary.pipeline import run_align
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "article.txt").write_text(
+        "Den provinsielle partikomiteen og Fedrelandsfronten la fram planen for "
+        "massemobiliseringsarbeid. Partikomiteens leder talte om «dyktig massemobilisering».\n",
+        encoding="utf-8",
+    )
+    concepts = tmp_path / "concepts.csv"
+    concepts.write_text("concept_id,vi,en\nmass_mobilization,dân vận,mass mobilization\n",
+                        encoding="utf-8")  # fmt: skip
+    options = {"concepts_file": concepts, "model": tiny_model, "cache_dir": tmp_path / "cache"}
+    cold = run_align([corpus], tmp_path / "cold.xlsx", **options)
+    assert cold.stats.align.encoded_texts > 0
+    monkeypatch.setattr(embed, "load_model", _refuse_to_load)
+    monkeypatch.setattr(backends, "load_torch", _refuse_to_load)
+    monkeypatch.setattr(embed, "convert", _refuse_to_load)
+    warm = run_align([corpus], tmp_path / "warm.xlsx", **options)
+    assert warm.stats.align.encoded_texts == 0
+    assert warm.stats.model_seconds == 0
