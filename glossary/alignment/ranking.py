@@ -3,7 +3,8 @@
 For every concept and language, the hand-weighted evidence score (keyed.score_matrix) shortlists
 `rank_k` candidates. Each gets features that carry information the score alone does not:
 competition with the other concepts, agreement with the candidates (or reviewed terms) of the
-same concept in the other languages, nested span alternatives, termhood and frequency. A linear
+same concept in the other languages, by meaning and by spelling (cognates across languages:
+massemobilisering / massmobilisering), nested span alternatives, termhood and frequency. A linear
 model over them (settings.ranker, fitted by `python -m benchmarks calibrate`) gives the
 probability that the candidate renders the concept; that probability is the confidence.
 """
@@ -26,7 +27,7 @@ FEATURES = (
     "base", "sim_vi", "sim_gloss", "rank", "gap_top", "margin_next", "concept_rank",
     "row_margin", "length", "tokens", "termhood", "log_freq", "kind_fit", "anchor", "edges",
     "conj", "cognate", "xlang_max", "xlang_mean", "column_top", "sub_of_better",
-    "super_of_better", "reviewed_sim", "has_gloss",
+    "super_of_better", "reviewed_sim", "has_gloss", "xlang_spelling_max", "xlang_spelling_mean",
 )  # fmt: skip
 XLANG_TOP = 3  # candidates of another language that stand for the concept there
 
@@ -91,6 +92,39 @@ def _anchors_abroad(
     return out
 
 
+def _spelled_abroad(langs: dict[str, _Language]) -> dict[str, list[list[str]]]:
+    """Per language, per concept: the folded spellings of its top shortlisted candidates."""
+    out = {}
+    for lang, data in langs.items():
+        out[lang] = [
+            [ev.ascii_key(data.cands[i].form) for i in data.top[j] if np.isfinite(data.base[i, j])][
+                :XLANG_TOP
+            ]
+            for j in range(data.top.shape[0])
+        ]
+    return out
+
+
+def _spelling(short: Shortlist, cands: Sequence[Candidate], spelled) -> np.ndarray:
+    """Per row: the best spelling similarity (0..1) to its concept's top candidates in any other
+    language, and the mean over the other languages of each one's best."""
+    from rapidfuzz import fuzz, process
+
+    out = np.zeros((len(short.concept), 2))
+    others = [lang for lang in spelled if lang != short.lang]
+    for j in np.unique(short.concept):
+        rows = np.flatnonzero(short.concept == j)
+        forms = [ev.ascii_key(cands[i].form) for i in short.candidate[rows]]
+        best = np.zeros((len(rows), len(others)))
+        for n, other in enumerate(others):
+            abroad = spelled[other][j]
+            if abroad:
+                best[:, n] = process.cdist(forms, abroad, scorer=fuzz.ratio).max(axis=1) / 100.0
+        if others:
+            out[rows] = np.column_stack([best.max(axis=1), best.mean(axis=1)])
+    return out
+
+
 def _xlang(vec_i: np.ndarray, j: int, lang: str, abroad) -> tuple[float, float]:
     best = [float((anchors @ vec_i).max()) for other, per in abroad.items() if other != lang
             for anchors in (per[j],) if len(anchors)]  # fmt: skip
@@ -144,6 +178,8 @@ def _rows(lang, data: _Language, concepts, abroad, reviewed_any) -> Shortlist:
                 "super_of_better": float(any(_contains(cand.key, b) for b in better)),
                 "reviewed_sim": float((rev @ data.vec[i]).max()) if rev is not None else 0.0,
                 "has_gloss": float(bool(glosses)),
+                "xlang_spelling_max": 0.0,  # filled in by shortlists(), for all rows at once
+                "xlang_spelling_mean": 0.0,
             }
             rows_c.append(j)
             rows_i.append(i)
@@ -173,6 +209,7 @@ def shortlists(
     kind = {lang: ev.kind_agreement(d.cands, concepts, settings) for lang, d in langs.items()}
     anchor = {lang: ev.shared_anchors(d.cands, concepts) for lang, d in langs.items()}
     abroad = _anchors_abroad(langs, reviewed)
+    spelled = _spelled_abroad(langs)
     reviewed_any: dict[int, np.ndarray] = {}
     for (j, _lang), vecs in reviewed.items():
         reviewed_any[j] = np.vstack([reviewed_any[j], vecs]) if j in reviewed_any else vecs
@@ -181,6 +218,8 @@ def shortlists(
         short = _rows(lang, data, concepts, abroad, reviewed_any)
         for name, table in (("length", length), ("kind_fit", kind), ("anchor", anchor)):
             short.features[:, FEATURES.index(name)] = table[lang][short.candidate, short.concept]
+        at = FEATURES.index("xlang_spelling_max")
+        short.features[:, at : at + 2] = _spelling(short, data.cands, spelled)
         out.append(short)
     return out
 
