@@ -899,6 +899,10 @@ LEVER_NAMES = {
     "rank_k_30": "shortlist of 30 instead of 15",
     "symmetric_prompt": "a second similarity with the symmetric STS prompt",
     "contextual": "contextual span vectors (one pass per sentence)",
+    "two_pass": "a second pass over the first pass's choices in every language (stacking)",
+    "cognate_vi": "spelling similarity to the Vietnamese term itself",
+    "without_xlang_spelling": "without the spelling similarity to the other languages' top "
+    "candidates (in the product since 2026-12-06)",
 }
 
 
@@ -911,7 +915,8 @@ def levers_section(lv: dict) -> list[str]:
         f"From `python -m benchmarks levers` ({lv['date'][:16]}): each lever scored by the same "
         f"nested 5-fold cross-validation as calibrate, under fold seeds {seeds}, against the "
         "shipped features on the same folds. The spread of the shipped row between seeds is "
-        "the noise a lever has to beat; none here is in the product.",
+        "the noise a lever has to beat. A lever moves into the product when its mean delta is "
+        "positive in both modes; a row \"without ...\" takes an adopted one out again.",
         "",
     ]
     rows = []
@@ -929,51 +934,61 @@ def levers_section(lv: dict) -> list[str]:
 
 def discovery_section(d: dict) -> list[str]:
     """`python -m benchmarks discovery`: new-concept rows beside a concept list, judged by hand."""
-    o, c = d["overall"], d["confident"]
+    runs = [d] + ([d["dev_catalog"]] if d.get("dev_catalog") else [])
     out = [
         "## Discovery beside a concept list",
         "",
         f"From `python -m benchmarks discovery` ({d['date'][:16]}, {d['model']}): `glossary align "
-        f"seeds/ --concepts {d['concepts_file']}` into a fresh workbook, as a new user runs it. "
-        f"Every row of a discovered concept is counted; a sample of up to {SAMPLE} (ordered by a "
-        "hash of language and term) is judged by hand, each term read in its sentence in the "
-        "seeds: *real* (a term, name, title or slogan a terminologist would file) or *junk* "
-        "(fragment, verb phrase, everyday word, wrong span). The judgements are in "
-        "`benchmarks/data/discovery_judged.csv`.",
+        "seeds/ --concepts LIST` into a fresh workbook, as a new user runs it, beside the "
+        "project's own list and beside the dev catalog (a list the filters were not written "
+        f"against). Every row of a discovered concept is counted; a sample of up to {SAMPLE} "
+        "(ordered by a hash of language and term) is judged by hand, each term read in its "
+        "sentence in the seeds: *real* (a term, name, title or slogan a terminologist would "
+        "file) or *junk* (fragment, verb phrase, everyday word, wrong span). The judgements are "
+        "in `benchmarks/data/discovery_judged.csv`.",
         "",
-        "| measure | value | aim |",
-        "|---|---|---|",
-        f"| rows in all | {d['rows_total']} | |",
-        f"| keyed rows | {d['keyed_rows']} | |",
-        f"| new-concept rows ({d['new_concepts']} concepts) | {d['new_concept_rows']} | |",
-        f"| new-concept share of all rows | {_f(d['new_concept_share'], 3)} | <= 0.30 |",
-        f"| judged real in the sample | {o['real']} of {o['judged']} "
-        f"({_f(o['real_share'])}) | >= 0.75 |",
-        f"| judged real at confidence >= {c['min_confidence']} | {c['real']} of {c['judged']} "
-        f"({_f(c['real_share'])}) | >= 0.80 |",
-        "",
+        "| measure | " + " | ".join(f"beside {r['concepts_file']}" for r in runs) + " | aim |",
+        "|---|" + "---|" * len(runs) + "---|",
     ]
-    if d["unjudged"]:
-        out += [f"{len(d['unjudged'])} sampled rows are not judged yet.", ""]
-    if not c["rows"]:
+    def row(label, cells, aim=""):
+        out.append(f"| {label} | " + " | ".join(cells) + f" | {aim} |")
+
+    row("rows in all", [str(r["rows_total"]) for r in runs])
+    row("keyed rows", [str(r["keyed_rows"]) for r in runs])
+    row("new-concept rows (concepts)", [f"{r['new_concept_rows']} ({r['new_concepts']})" for r in runs])
+    row("new-concept share of all rows", [_f(r["new_concept_share"], 3) for r in runs], "<= 0.30")
+    row("judged real in the sample", [f"{r['overall']['real']} of {r['overall']['judged']} "
+        f"({_f(r['overall']['real_share'])})" for r in runs], ">= 0.75")  # fmt: skip
+    c0 = d["confident"]["min_confidence"]
+    row(f"judged real at confidence >= {c0}", [f"{r['confident']['real']} of "
+        f"{r['confident']['judged']} ({_f(r['confident']['real_share'])})" for r in runs], ">= 0.80")  # fmt: skip
+    out.append("")
+    if d.get("prior"):
+        p = d["prior"]
         out += [
-            f"No new-concept row reaches confidence {c['min_confidence']}: beside a list their "
-            "link confidence is scaled by the new-concept prior, so that bar holds vacuously.",
+            f"The new-concept prior is fitted from these judgements: {p['real']} real of "
+            f"{p['judged']} judged, (real + 1) / (judged + 2) = {p['prior']}. Beside a list a "
+            "new-concept row's confidence is its link's calibrated confidence times this prior, "
+            "so that it reads as the chance that a reviewer accepts the row, as a keyed row's "
+            "confidence does.",
             "",
         ]
+    unjudged = sum(len(r["unjudged"]) for r in runs)
+    if unjudged:
+        out += [f"{unjudged} sampled rows are not judged yet.", ""]
     out += [
         "Before the filters of 2026-12-04 (coordinations, verbs, participle and adverb heads, "
-        "amounts in words, lone adjectives, names cut short), the same run gave 24 new-concept "
-        "rows of 147 (share 0.163), 10 of them judged real (0.42), none at confidence >= 0.8; "
-        "the keyed rows were the same 123.",
+        "amounts in words, lone adjectives, names cut short), the run beside concepts.csv gave "
+        "24 new-concept rows of 147 (share 0.163), 10 of them judged real (0.42).",
         "",
-        "| concept | lang | term | confidence | judgement | reason |",
-        "|---|---|---|---|---|---|",
+        "| list | concept | lang | term | confidence | judgement | reason |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for r in d["sample"]:
-        cells = [r["concept_id"], r["lang"], r["term"], _f(r["confidence"], 3),
-                 r["judgement"] or "not judged", r["reason"]]  # fmt: skip
-        out.append("| " + " | ".join(str(x).replace("|", "/") for x in cells) + " |")
+    for r in runs:
+        for t in r["sample"]:
+            cells = [r["concepts_file"], t["concept_id"], t["lang"], t["term"],
+                     _f(t["confidence"], 3), t["judgement"] or "not judged", t["reason"]]  # fmt: skip
+            out.append("| " + " | ".join(str(x).replace("|", "/") for x in cells) + " |")
     return out + [""]
 
 

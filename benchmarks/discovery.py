@@ -5,9 +5,14 @@ workbook, the shipped settings and calibration), takes every row of a "discovere
 a deterministic sample of them. Each sampled row is judged by hand, in its context in the seeds,
 "real" (a term, name, title or slogan a terminologist would file) or "junk"; the judgements live
 in benchmarks/data/discovery_judged.csv (lang, term, judgement, reason) so a rerun reuses them
-and lists the rows still unjudged. Writes benchmarks/results/discovery.json.
+and lists the rows still unjudged. The same is done beside the dev catalog (../shared/eval), a
+list the filters were not written against. Writes benchmarks/results/discovery.json.
 
-    python -m benchmarks discovery
+The new-concept prior (settings.new_concept_prior: a new-concept row's confidence is its link
+confidence times it) is the share of judged rows that are real over both runs, as a Beta(1, 1)
+posterior mean, (real + 1) / (judged + 2); `--write` stores it in the settings file.
+
+    python -m benchmarks discovery [--write]
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ import hashlib
 import os
 from pathlib import Path
 
-from benchmarks import ROOT, SEEDS, WORK, model_path, now, write_result
+from benchmarks import ROOT, SEEDS, SHARED, WORK, model_path, now, write_result
 
 CONCEPTS = ROOT / "glossary" / "data" / "concepts.csv"
+DEV_CATALOG = SHARED / "eval" / "dev_catalog.csv"
 JUDGED = ROOT / "benchmarks" / "data" / "discovery_judged.csv"
 SAMPLE_SIZE = 40
 CONFIDENT = 0.8  # the issue's bar: 80% of the rows at or above it must be real terms
@@ -44,14 +50,14 @@ def read_judgements(path: Path = JUDGED) -> dict[tuple[str, str], tuple[str, str
         }
 
 
-def aligned_rows(workbook: Path, cache: str | None) -> tuple[list, set[str], str]:
+def aligned_rows(workbook: Path, cache: str | None, concepts: Path = CONCEPTS) -> tuple[list, set[str], str]:
     """Every term row of a fresh keyed run, the ids of the discovered concepts, and the model."""
     from glossary import store
     from glossary.pipeline import run_align
 
     if workbook.exists():
         workbook.unlink()
-    run = run_align([SEEDS], workbook, concepts_file=CONCEPTS, model=model_path(), cache_dir=cache)
+    run = run_align([SEEDS], workbook, concepts_file=concepts, model=model_path(), cache_dir=cache)
     glossary = store.load(workbook)
     discovered = {c.concept_id for c in glossary.concepts if c.status == "discovered"}
     return glossary.terms, discovered, run.model
@@ -69,9 +75,9 @@ def tally(rows: list[dict]) -> dict:
             "real_share": share(real, len(judged))}  # fmt: skip
 
 
-def run(cache: str | None = None) -> dict:
-    cache = cache or os.environ.get("GLOSSARY_TEST_CACHE") or None  # else ~/.cache/glossary
-    terms, discovered, model = aligned_rows(WORK / "discovery" / "terms.xlsx", cache)
+def beside(concepts: Path, cache: str | None) -> dict:
+    """The new-concept rows of one run beside a concept list, sampled and judged."""
+    terms, discovered, model = aligned_rows(WORK / "discovery" / "terms.xlsx", cache, concepts)
     new_rows = [t for t in terms if t.concept_id in discovered]
     chosen = sorted(new_rows, key=lambda t: sample_order(t.lang, t.term))[:SAMPLE_SIZE]
     judgements = read_judgements()
@@ -82,10 +88,9 @@ def run(cache: str | None = None) -> dict:
                        "confidence": t.confidence, "frequency": t.frequency,
                        "context": t.context, "judgement": judgement, "reason": reason})  # fmt: skip
     confident = [r for r in sample if (r["confidence"] or 0.0) >= CONFIDENT]
-    result = {
-        "date": now(),
+    return {
         "model": model,
-        "concepts_file": str(CONCEPTS.relative_to(ROOT)),
+        "concepts_file": concepts.name if concepts == DEV_CATALOG else str(concepts.relative_to(ROOT)),
         "rows_total": len(terms),
         "keyed_rows": len(terms) - len(new_rows),
         "new_concept_rows": len(new_rows),
@@ -97,21 +102,46 @@ def run(cache: str | None = None) -> dict:
         "unjudged": [{"lang": r["lang"], "term": r["term"]} for r in sample if not r["judgement"]],
         "sample": sample,
     }
+
+
+def fitted_prior(runs: list[dict]) -> dict:
+    """The share of judged new-concept rows that are real, over every run: (real + 1) /
+    (judged + 2)."""
+    real = sum(r["overall"]["real"] for r in runs)
+    judged = sum(r["overall"]["judged"] for r in runs)
+    return {"real": real, "judged": judged, "prior": round((real + 1) / (judged + 2), 3)}
+
+
+def run(cache: str | None = None, write: bool = False) -> dict:
+    cache = cache or os.environ.get("GLOSSARY_TEST_CACHE") or None  # else ~/.cache/glossary
+    runs = [beside(CONCEPTS, cache), beside(DEV_CATALOG, cache)]
+    prior = fitted_prior(runs)
+    result = {"date": now(), **runs[0], "dev_catalog": runs[1], "prior": prior}
+    if write:
+        from glossary.alignment.settings import SETTINGS_FILE, AlignSettings
+
+        settings = AlignSettings.load(SETTINGS_FILE)
+        settings.with_changes(new_concept_prior=prior["prior"]).save(SETTINGS_FILE)
     write_result("discovery", result)
-    o, c = result["overall"], result["confident"]
-    print(
-        f"discovery: {len(new_rows)} new-concept rows of {len(terms)} "
-        f"({result['new_concept_share']}); sample {len(sample)}: {o['real']} real, {o['junk']} "
-        f"junk; confidence >= {CONFIDENT}: {c['real']} real of {c['rows']}"
-    )
-    for row in result["unjudged"]:
-        print(f"  unjudged: {row['lang']}\t{row['term']}")
+    for r in runs:
+        o, c = r["overall"], r["confident"]
+        print(
+            f"discovery beside {r['concepts_file']}: {r['new_concept_rows']} new-concept rows of "
+            f"{r['rows_total']} ({r['new_concept_share']}); sample {r['sample_size']}: {o['real']} "
+            f"real, {o['junk']} junk; confidence >= {CONFIDENT}: {c['real']} real of {c['rows']}"
+        )
+        for row in r["unjudged"]:
+            print(f"  unjudged: {row['lang']}\t{row['term']}")
+    print(f"discovery: new-concept prior {prior['prior']} ({prior['real']} real of "
+          f"{prior['judged']} judged)" + (", written to the settings" if write else ""))  # fmt: skip
     return result
 
 
 def main(argv: list[str]) -> None:
-    run()
+    run(write="--write" in argv)
 
 
 if __name__ == "__main__":
-    main([])
+    import sys
+
+    main(sys.argv[1:])

@@ -188,6 +188,31 @@ def test_discovery_sample_keeps_its_rows_when_others_are_filtered_out():
     assert set(first[1:]) <= set(again)
 
 
+def test_discovery_prior_is_the_judged_real_share_and_both_lists_are_shown():
+    from benchmarks.__main__ import discovery_section
+    from benchmarks.discovery import fitted_prior
+
+    def one(name: str, real: int, judged: int) -> dict:
+        tally = {"judged": judged, "real": real, "junk": judged - real,
+                 "real_share": real / judged}  # fmt: skip
+        sample = [{"concept_id": "new_x", "lang": "fr", "term": "niveau local",
+                   "confidence": 0.5, "judgement": "junk", "reason": "everyday"}]  # fmt: skip
+        return {"model": "m", "concepts_file": name, "rows_total": 100, "keyed_rows": 90,
+                "new_concept_rows": 10, "new_concept_share": 0.1, "new_concepts": 3,
+                "sample_size": judged, "overall": tally, "unjudged": [], "sample": sample,
+                "confident": {"min_confidence": 0.8, "rows": 0, "judged": 0, "real": 0,
+                              "junk": 0, "real_share": None}}  # fmt: skip
+
+    runs = [one("concepts.csv", 10, 10), one("dev_catalog.csv", 1, 9)]
+    prior = fitted_prior(runs)
+    assert prior == {"real": 11, "judged": 19, "prior": round(12 / 21, 3)}
+    text = "\n".join(discovery_section({"date": "2026-12-06T22:00", **runs[0],
+                                        "dev_catalog": runs[1], "prior": prior}))  # fmt: skip
+    assert "| beside concepts.csv | beside dev_catalog.csv |" in text
+    assert "| 10 of 10 (1.00) | 1 of 9 (0.11) |" in text
+    assert "= 0.571" in text and "| dev_catalog.csv | new_x | fr | niveau local |" in text
+
+
 def test_levers_find_each_candidate_span_inside_its_sentence(seeds_dir):
     from benchmarks.levers import _span_jobs
     from glossary.corpus import read_corpus
