@@ -899,8 +899,8 @@ LEVER_NAMES = {
     "rank_k_30": "shortlist of 30 instead of 15",
     "symmetric_prompt": "a second similarity with the symmetric STS prompt",
     "contextual": "contextual span vectors (one pass per sentence)",
-    "two_pass": "a second pass over the first pass's choices in every language (stacking)",
     "cognate_vi": "spelling similarity to the Vietnamese term itself",
+    "two_pass": "a second pass over the first pass's choices in every language (stacking)",
     "without_xlang_spelling": "without the spelling similarity to the other languages' top "
     "candidates (in the product since 2026-12-06)",
 }
@@ -920,8 +920,9 @@ def levers_section(lv: dict) -> list[str]:
         "",
     ]
     rows = []
+    order = list(LEVER_NAMES)  # shipped first, then in the order they were tried
     for mode, scores in lv["modes"].items():
-        for name, s in scores.items():
+        for name, s in sorted(scores.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)):
             f1s = [v["f1"] for v in s["by_seed"].values()]
             deltas = "" if name == "shipped" else ", ".join(f"{d:+.3f}" for d in s["deltas"])
             rows.append([mode, LEVER_NAMES.get(name, name), ", ".join(f"{f:.3f}" for f in f1s),

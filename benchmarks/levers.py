@@ -13,25 +13,42 @@ Levers:
 - symmetric_prompt: a second similarity, candidate and query both encoded with the model's
   sentence-similarity prompt (EmbeddingGemma "STS"), beside the asymmetric retrieval one;
 - contextual: contextual span vectors, each sentence encoded once and the span's token states
-  mean-pooled through the model's own dense layers, alone and averaged with the phrase's vector.
+  mean-pooled through the model's own dense layers, alone and averaged with the phrase's vector;
+- two_pass: stacking; a second ranker over the same rows plus features from every language's
+  first-pass probabilities (its standing in its own shortlist, the first-pass choices abroad
+  by meaning and by spelling), with the first pass out of fold for every outer fold;
+- cognate_vi: the candidate's spelling similarity to the Vietnamese term itself (names and
+  places often stay as they are: Tô Lâm, Đắk Lắk), beside the cognate to the English gloss;
+- without_xlang_spelling: the shipped features less the two adopted on 2026-12-06, the
+  candidate's spelling similarity to the concept's top shortlisted candidates in the other
+  languages (cognates across languages; ranking.xlang_spelling_max/_mean). Before they were
+  in the product, as a lever over the features then shipped, they measured keyed deltas
+  +0.011, +0.011, -0.004, -0.004 (mean +0.004) and Vietnamese-only +0.005, +0.001, +0.028,
+  +0.016 (mean +0.013).
 """
 
 from __future__ import annotations
 
 import statistics
 import sys
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
 
 from benchmarks import calibrate as cal
-from benchmarks import now, write_result
+from benchmarks import now, read_result, write_result
 from glossary.alignment import prepare
-from glossary.alignment.evidence import query_texts
+from glossary.alignment.evidence import ascii_key, query_texts
+from glossary.alignment.ranking import FEATURES, Shortlist
+from glossary.models import Candidate
 
 FOLD_SEEDS = (13, 7, 29, 41)  # 13 is calibrate's own
-LEVERS = ("rank_k_30", "symmetric_prompt", "contextual")
+LEVERS = (
+    "rank_k_30", "symmetric_prompt", "contextual", "two_pass", "without_xlang_spelling",
+    "cognate_vi",
+)  # fmt: skip
 CONTEXTS = 3  # sentences per candidate for its contextual vector
 SYMMETRIC_TASK = "STS"
 
@@ -151,6 +168,125 @@ def _cv(table, inputs, gold, score, seed: int) -> dict:
     return {k: round(float(result[k]), 4) for k in ("f1", "precision", "concept_recall")}
 
 
+# Features of a row that need every language's first-pass probabilities: how the row stands in
+# its own shortlist, and whether the first-pass choices abroad agree with it, by meaning
+# (vectors) and by spelling (cognates across languages: massemobilisering / massmobilisering).
+SECOND_FEATURES = (
+    "first", "first_margin", "first_elsewhere", "abroad_support", "abroad_best",
+    "abroad_spelling", "abroad_chosen",
+)  # fmt: skip
+
+
+def _best_two(keys: list[tuple], prob: np.ndarray) -> dict[tuple, tuple[int, float, float]]:
+    """Per key: (row of the highest probability, that probability, the second highest)."""
+    out: dict[tuple, tuple[int, float, float]] = {}
+    for n, (key, p) in enumerate(zip(keys, prob)):
+        row, top, second = out.get(key, (-1, -1.0, 0.0))
+        if p > top:
+            out[key] = (n, float(p), max(top, 0.0))
+        elif p > second:
+            out[key] = (row, top, float(p))
+    return out
+
+
+def second_pass_features(
+    shorts: Sequence[Shortlist],
+    first: Sequence[np.ndarray],
+    by_lang: dict[str, list[Candidate]],
+    vectors: dict[str, np.ndarray],
+) -> list[np.ndarray]:
+    """SECOND_FEATURES for every row of every shortlist, from first-pass probabilities."""
+    from rapidfuzz import fuzz
+
+    best = {}  # (lang, concept) -> (candidate, probability) of the first pass's choice
+    for short, prob in zip(shorts, first):
+        for (j,), (n, p, _) in _best_two([(j,) for j in short.concept], prob).items():
+            best[(short.lang, j)] = (int(short.candidate[n]), p)
+    folded = {lang: {} for lang in by_lang}
+    out = []
+    for short, prob in zip(shorts, first):
+        lang = short.lang
+        own = _best_two([(j,) for j in short.concept], prob)
+        per_candidate = _best_two([(i,) for i in short.candidate], prob)
+        others = [other for other in by_lang if other != lang]
+        rows = np.zeros((len(short.concept), len(SECOND_FEATURES)))
+        for n, (j, i, p) in enumerate(zip(short.concept, short.candidate, prob)):
+            top_row, top, second = own[(j,)]
+            rival = per_candidate[(i,)]
+            elsewhere = rival[2] if rival[0] == n else rival[1]
+            vec = vectors[lang][i]
+            form = folded[lang].setdefault(i, ascii_key(by_lang[lang][i].form))
+            support = best_agree = spelling = chosen = 0.0
+            for other in others:
+                if (other, j) not in best:
+                    continue
+                b, pb = best[(other, j)]
+                agree = float(vectors[other][b] @ vec)
+                support += pb * agree
+                best_agree = max(best_agree, pb * agree)
+                b_form = folded[other].setdefault(b, ascii_key(by_lang[other][b].form))
+                spelling = max(spelling, pb * fuzz.ratio(form, b_form) / 100.0)
+                chosen += pb
+            rows[n] = [
+                p, p - (second if top_row == n else top), elsewhere,
+                support / max(len(others), 1), best_agree, spelling, chosen / max(len(others), 1),
+            ]  # fmt: skip
+        out.append(rows)
+    return out
+
+
+def second_columns(table, inputs, first: np.ndarray) -> np.ndarray:
+    """The second pass's features of every row, from the stacked first-pass probabilities."""
+    parts, start = [], 0
+    for short in table.shorts:
+        parts.append(first[start : start + len(short.concept)])
+        start += len(short.concept)
+    found = second_pass_features(table.shorts, parts, inputs.by_lang, inputs.vectors)
+    return np.vstack(found)
+
+
+def cognate_vi_columns(inputs, table) -> np.ndarray:
+    """Per row: fuzzy similarity (0..1) of the candidate to its concept's Vietnamese term, both
+    folded to ASCII."""
+    from rapidfuzz import fuzz
+
+    vi = [ascii_key(c.vi) for c in inputs.concepts]
+    return np.array([
+        [fuzz.ratio(ascii_key(inputs.by_lang[lang][i].form), vi[j]) / 100.0]
+        for lang, j, i in zip(table.lang, table.concept, table.candidate)
+    ])  # fmt: skip
+
+
+def without_spelling(table):
+    """The table less the cross-language spelling features."""
+    keep = [n for n, name in enumerate(FEATURES) if not name.startswith("xlang_spelling")]
+    return replace(table, x=table.x[:, keep])
+
+
+def two_pass_cv(table, inputs, gold, score, seed: int) -> dict:
+    """Nested CV of the two passes: for each outer fold, the first pass's probabilities of the
+    other folds come from rankers that never saw it, and so does its floor."""
+    with fold_seed(seed):
+        folds = cal.folds_of(table, inputs)
+        first_all = cal.oof(table, inputs, gold, folds)
+        prob = np.zeros(len(table.y))
+        floors = np.zeros(len(inputs.concepts))
+        for f in range(cal.FOLDS):
+            held = folds == f
+            first = np.where(held, first_all, cal.oof(table, inputs, gold, folds, exclude=f))
+            second = _with_columns(table, second_columns(table, inputs, first))
+            train = table.gold & ~held
+            prob[held] = cal._predict(second, held, cal.fit_ranker(second.x[train], second.y[train]))
+            inner = cal.oof(second, inputs, gold, folds, exclude=f)
+            others = {cid: g for cid, g in gold.items() if cal.fold_of(cid) != f}
+            floor = cal.best_floor(second, inputs, np.where(held, prob, inner), others, score)
+            for j, concept in enumerate(inputs.concepts):
+                if cal.fold_of(concept.concept_id) == f:
+                    floors[j] = floor
+        result = cal.f1_on(gold, cal.rows_of(table, inputs, prob, floors), score)
+    return {k: round(float(result[k]), 4) for k in ("f1", "precision", "concept_recall")}
+
+
 def _with_columns(table, columns: np.ndarray):
     return replace(table, x=np.hstack([table.x, columns]))
 
@@ -176,8 +312,15 @@ def run(levers=LEVERS) -> dict:
             extra = contextual_columns(inputs, table, docs, embedder)
             variants["contextual"] = (_with_columns(table, extra), inputs)
         scores = {}
+        if "two_pass" in levers:
+            variants["two_pass"] = (table, inputs)
+        if "cognate_vi" in levers:
+            variants["cognate_vi"] = (_with_columns(table, cognate_vi_columns(inputs, table)), inputs)
+        if "without_xlang_spelling" in levers:
+            variants["without_xlang_spelling"] = (without_spelling(table), inputs)
         for name, (t, inp) in variants.items():
-            by_seed = {str(seed): _cv(t, inp, gold, score, seed) for seed in FOLD_SEEDS}
+            cv = two_pass_cv if name == "two_pass" else _cv
+            by_seed = {str(seed): cv(t, inp, gold, score, seed) for seed in FOLD_SEEDS}
             f1s = [s["f1"] for s in by_seed.values()]
             scores[name] = {"by_seed": by_seed, "mean_f1": round(statistics.mean(f1s), 4)}
             print(f"levers {mode} {name}: F1 by seed {f1s}, mean {statistics.mean(f1s):.3f}",
@@ -189,8 +332,25 @@ def run(levers=LEVERS) -> dict:
             s["deltas"] = [round(d, 4) for d in deltas]
         result["modes"][mode] = scores
     embedder.cache.close()
-    write_result("levers", result)
+    write_result("levers", kept_from_before(result, read_result("levers")))
     return result
+
+
+def kept_from_before(result: dict, before: dict | None) -> dict:
+    """The new result, with the levers of an earlier run that this one did not rerun (their
+    date and deltas as then measured; the shipped row is the same on the same folds)."""
+    if not before or before.get("fold_seeds") != result["fold_seeds"]:
+        return result
+    merged = {**result, "modes": {}}
+    for mode, scores in result["modes"].items():
+        earlier = before.get("modes", {}).get(mode, {})
+        merged["modes"][mode] = {**{k: v for k, v in earlier.items() if k not in scores}, **scores}
+    then = before.get("dates", {})
+    merged["dates"] = {
+        name: result["date"] if name in result["modes"][mode] else then.get(name, before["date"])
+        for mode in merged["modes"] for name in merged["modes"][mode]
+    }  # fmt: skip
+    return merged
 
 
 def main(argv: list[str]) -> None:

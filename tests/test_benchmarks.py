@@ -319,3 +319,18 @@ def test_speed_tables_show_each_backend_each_variant_and_a_missing_gpu():
     assert "| lower case | 77 | 0.931 |" in text and "| no |" in text
     assert "at most 4 encodes" in text
     assert "No GPU" in "\n".join(gpu_section(None))
+
+
+def test_a_levers_run_of_some_levers_keeps_the_others_from_before():
+    from benchmarks.levers import kept_from_before
+
+    def scores(*names):
+        return {n: {"by_seed": {"13": {"f1": 0.5}}, "mean_f1": 0.5} for n in names}
+
+    before = {"date": "2026-12-04", "fold_seeds": [13], "modes": {"keyed": scores("shipped", "a", "b")}}
+    now = {"date": "2026-12-06", "fold_seeds": [13], "modes": {"keyed": scores("shipped", "b")}}
+    merged = kept_from_before(now, before)
+    assert set(merged["modes"]["keyed"]) == {"shipped", "a", "b"}
+    assert merged["dates"] == {"a": "2026-12-04", "shipped": "2026-12-06", "b": "2026-12-06"}
+    other_folds = {**before, "fold_seeds": [7]}
+    assert kept_from_before(now, other_folds) is now
