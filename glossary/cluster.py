@@ -27,7 +27,7 @@ import numpy as np
 from glossary.backends import Choice
 from glossary.corpus import Corpus, FileRead, assemble_corpus, check_lang, find_files, read_files
 from glossary.embed import WorkerModel, encode_chunk
-from glossary.errors import ModelError, UsageError
+from glossary.errors import ModelError, UsageError, first_line
 from glossary.extract import CandidateStats, document_stats, merge_stats
 
 INSTALL_HINT = "pip install 'glossary[scale]'"
@@ -168,9 +168,8 @@ def _connect(distributed, options: ClusterOptions) -> Cluster:
         try:
             client = distributed.Client(options.scheduler, timeout=CONNECT_TIMEOUT)
         except Exception as exc:  # noqa: BLE001 - any failure to connect is one line
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise UsageError(
-                f"cannot reach the Dask scheduler at {options.scheduler} ({reason[:160]}); start "
+                f"cannot reach the Dask scheduler at {options.scheduler} ({first_line(exc)}); start "
                 "one with `dask scheduler`, or run on this machine with --workers N"
             ) from None
         try:
@@ -189,9 +188,8 @@ def _connect(distributed, options: ClusterOptions) -> Cluster:
             silence_logs=logging.CRITICAL,  # a worker that fails raises in the client anyway
         )
     except Exception as exc:  # noqa: BLE001 - a cluster that cannot start is one line
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"cannot start {options.workers} Dask workers on this machine "
-                         f"({reason[:160]}); try fewer with --workers") from None  # fmt: skip
+                         f"({first_line(exc)}); try fewer with --workers") from None  # fmt: skip
     return Cluster(distributed.Client(local), options.threads)
 
 

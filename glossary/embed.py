@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from glossary import backends, modelstore
-from glossary.errors import ModelError, OutputError
+from glossary.errors import ModelError, OutputError, first_line
 
 # The model every tuned constant and the shipped calibration were measured with
 # (EmbeddingGemma-300M, glossary/data/models.json); fetched into the cache on first use.
@@ -158,9 +158,8 @@ def load_model(model: str, choice: backends.Choice | None = None):
             model, choice or backends.Choice("torch"), local_files_only=offline
         )
     except Exception as exc:  # noqa: BLE001 - any load failure becomes one clear message
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(
-            f"cannot load embedding model {model!r} ({reason[:160]}). Without internet, pass "
+            f"cannot load embedding model {model!r} ({first_line(exc)}). Without internet, pass "
             "--model PATH or set GLOSSARY_MODEL to a local sentence-transformers folder."
         ) from None
 
@@ -194,12 +193,6 @@ def choose_backend(model_id: str, request: str | None = None) -> backends.Choice
     )
 
 
-def _conversion_failure(exc: Exception) -> str:
-    """The first line of a failed conversion's message, short enough for one stderr line."""
-    text = str(exc).strip()
-    return text.splitlines()[0][:160] if text else ""
-
-
 def prepare_backend(model: str, request: str | None = None) -> Path | None:
     """Make the model's conversion for the backend it would run on now, as its first encode
     would (`glossary model fetch`); None when that backend needs none. A failed conversion
@@ -212,7 +205,7 @@ def prepare_backend(model: str, request: str | None = None) -> Path | None:
     try:
         return convert(model, model_id.rpartition("@")[2], choice.name)
     except Exception as exc:  # noqa: BLE001 - the product would fall back to torch as well
-        reason = _conversion_failure(exc)
+        reason = first_line(exc)
         backends.warn(f"the {choice.name} conversion failed ({type(exc).__name__}: {reason}); "
                       "encoding will run on torch")  # fmt: skip
         return None
@@ -226,7 +219,7 @@ def open_model(model: str, fingerprint: str, choice: backends.Choice):
         try:
             return backends.run_converted(name, convert(model, fingerprint, name)), choice
         except Exception as exc:  # noqa: BLE001 - any failure: torch still gives the vectors
-            reason = _conversion_failure(exc)
+            reason = first_line(exc)
             hint = f"; pip install 'glossary[{name}]'" if isinstance(exc, ImportError) else ""
             backends.warn(f"the {name} backend is not usable here ({type(exc).__name__}: "
                           f"{reason}{hint}); encoding with torch instead")  # fmt: skip

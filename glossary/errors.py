@@ -39,3 +39,9 @@ class FormatError(GlossaryError):
 
 class OutputError(GlossaryError):
     """An output file (export, report) or cache cannot be written; nothing half-written is left."""
+
+
+def first_line(exc: BaseException, limit: int = 160) -> str:
+    """An exception's message as one short line for an error message (its type if it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:limit] if text else type(exc).__name__

