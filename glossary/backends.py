@@ -272,10 +272,12 @@ class OnnxModel(ConvertedModel):
 
 class OpenVinoModel(ConvertedModel):
     """The OpenVINO IR compiled for the CPU in fp32: OpenVINO would otherwise pick bf16 on CPUs
-    that have it, and vectors must not depend on the machine under one cache label. bf16 was
-    measured and not taken: 2.8 s for 200 strings against 5.5 s (torch 6.9 s), cosine to torch's vectors 0.99994 on average (lowest
-    0.9932) over the 9,314 texts calibrate encodes, but cross-validated keyed F1 0.651 against
-    torch's 0.668 (mean of four fold seeds; Vietnamese-only 0.402 against 0.390)."""
+    that have it, and vectors must not depend on the machine under one cache label. In fp32 its
+    vectors are torch's (lowest cosine 0.9999998 over the 9,314 texts calibrate encodes;
+    cross-validated F1 keyed 0.672, Vietnamese-only 0.403 against torch's 0.671 and 0.402, mean
+    of four fold seeds), so `auto` takes it where it is installed. bf16 was measured and not
+    taken: 2.8 s for 200 strings against 5.5 s (torch 6.9 s), cosine 0.99994 on average
+    (lowest 0.9932), but cross-validated keyed F1 0.651 against torch's 0.668 then."""
 
     def __init__(self, folder: Path, threads: int = 0):
         import openvino

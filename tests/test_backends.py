@@ -78,6 +78,20 @@ def test_auto_prefers_openvino_when_measured_and_installed(no_gpu, monkeypatch):
     assert backends.choose("auto", **both).label == "onnx"
 
 
+def test_the_default_model_runs_on_openvino_where_its_extra_is_installed(no_gpu, monkeypatch):
+    from glossary import modelstore
+    from glossary.embed import choose_backend
+
+    known = modelstore.known_model(modelstore.default_model_id())
+    model_id = f"{known.id}@{known.fingerprint}"
+    monkeypatch.setattr(backends, "openvino_available", lambda: True)
+    assert choose_backend(model_id).label == "openvino"
+    assert choose_backend(f"{known.id}@0000000000000000").label == "torch"  # other weights
+    assert choose_backend(model_id, "torch").label == "torch"
+    monkeypatch.setattr(backends, "openvino_available", lambda: False)
+    assert choose_backend(model_id).label == "torch"
+
+
 def test_a_model_outside_the_registry_runs_on_torch_by_default(no_gpu, tiny_model, tmp_path):
     assert Embedder(tiny_model, tmp_path).backend == "torch"
     assert Embedder(tiny_model, tmp_path, backend="onnx").backend == "onnx"
