@@ -255,11 +255,15 @@ def align_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
     force: bool = typer.Option(False, "--force", help="Write even if the workbook looks open."),
     workers: int | None = typer.Option(
-        None, "--workers", help="Read, extract and embed on a Dask cluster of N worker "
+        None,
+        "--workers",
+        help="Read, extract and embed on a Dask cluster of N worker "
         "processes on this machine (needs glossary\\[scale]).",
     ),  # fmt: skip
     scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Or on the Dask cluster already running at this address "
+        None,
+        "--scheduler",
+        help="Or on the Dask cluster already running at this address "
         "(tcp://HOST:8786); its workers must see the corpus at the same paths.",
         envvar="DASK_SCHEDULER_ADDRESS",
     ),  # fmt: skip
@@ -656,7 +660,9 @@ MODEL_NAME_ARGUMENT = typer.Argument(None, help="Model id; default: the default 
 def model_fetch_command(
     name: str | None = MODEL_NAME_ARGUMENT,
     backend: str | None = typer.Option(
-        None, "--backend", help="Also convert the model now for this backend (auto, torch, "
+        None,
+        "--backend",
+        help="Also convert the model now for this backend (auto, torch, "
         "onnx, openvino; default $GLOSSARY_BACKEND, else auto), so the first align need not.",
     ),  # fmt: skip
 ) -> None:

