@@ -40,7 +40,7 @@ import numpy as np
 from benchmarks import calibrate as cal
 from benchmarks import now, read_result, write_result
 from glossary.alignment import prepare
-from glossary.alignment.evidence import ascii_key, query_texts
+from glossary.alignment.evidence import ascii_key, cognate, query_texts
 from glossary.alignment.ranking import FEATURES, Shortlist
 from glossary.models import Candidate
 
@@ -246,13 +246,9 @@ def second_columns(table, inputs, first: np.ndarray) -> np.ndarray:
 
 
 def cognate_vi_columns(inputs, table) -> np.ndarray:
-    """Per row: fuzzy similarity (0..1) of the candidate to its concept's Vietnamese term, both
-    folded to ASCII."""
-    from rapidfuzz import fuzz
-
-    vi = [ascii_key(c.vi) for c in inputs.concepts]
+    """Per row: fuzzy similarity (0..1) of the candidate to its concept's Vietnamese term."""
     return np.array([
-        [fuzz.ratio(ascii_key(inputs.by_lang[lang][i].form), vi[j]) / 100.0]
+        [cognate(inputs.by_lang[lang][i].form, [inputs.concepts[j].vi])]
         for lang, j, i in zip(table.lang, table.concept, table.candidate)
     ])  # fmt: skip
 

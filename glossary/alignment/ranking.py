@@ -92,20 +92,18 @@ def _anchors_abroad(
     return out
 
 
-def _spelled_abroad(langs: dict[str, _Language]) -> dict[str, list[list[str]]]:
+def _spelled_abroad(folded: dict[str, list[str]], langs: dict[str, _Language]) -> dict:
     """Per language, per concept: the folded spellings of its top shortlisted candidates."""
-    out = {}
-    for lang, data in langs.items():
-        out[lang] = [
-            [ev.ascii_key(data.cands[i].form) for i in data.top[j] if np.isfinite(data.base[i, j])][
-                :XLANG_TOP
-            ]
+    return {
+        lang: [
+            [folded[lang][i] for i in data.top[j] if np.isfinite(data.base[i, j])][:XLANG_TOP]
             for j in range(data.top.shape[0])
         ]
-    return out
+        for lang, data in langs.items()
+    }
 
 
-def _spelling(short: Shortlist, cands: Sequence[Candidate], spelled) -> np.ndarray:
+def _spelling(short: Shortlist, folded: list[str], spelled) -> np.ndarray:
     """Per row: the best spelling similarity (0..1) to its concept's top candidates in any other
     language, and the mean over the other languages of each one's best."""
     from rapidfuzz import fuzz, process
@@ -114,7 +112,7 @@ def _spelling(short: Shortlist, cands: Sequence[Candidate], spelled) -> np.ndarr
     others = [lang for lang in spelled if lang != short.lang]
     for j in np.unique(short.concept):
         rows = np.flatnonzero(short.concept == j)
-        forms = [ev.ascii_key(cands[i].form) for i in short.candidate[rows]]
+        forms = [folded[i] for i in short.candidate[rows]]
         best = np.zeros((len(rows), len(others)))
         for n, other in enumerate(others):
             abroad = spelled[other][j]
@@ -209,7 +207,8 @@ def shortlists(
     kind = {lang: ev.kind_agreement(d.cands, concepts, settings) for lang, d in langs.items()}
     anchor = {lang: ev.shared_anchors(d.cands, concepts) for lang, d in langs.items()}
     abroad = _anchors_abroad(langs, reviewed)
-    spelled = _spelled_abroad(langs)
+    folded = {lang: [ev.ascii_key(c.form) for c in d.cands] for lang, d in langs.items()}
+    spelled = _spelled_abroad(folded, langs)
     reviewed_any: dict[int, np.ndarray] = {}
     for (j, _lang), vecs in reviewed.items():
         reviewed_any[j] = np.vstack([reviewed_any[j], vecs]) if j in reviewed_any else vecs
@@ -219,7 +218,7 @@ def shortlists(
         for name, table in (("length", length), ("kind_fit", kind), ("anchor", anchor)):
             short.features[:, FEATURES.index(name)] = table[lang][short.candidate, short.concept]
         at = FEATURES.index("xlang_spelling_max")
-        short.features[:, at : at + 2] = _spelling(short, data.cands, spelled)
+        short.features[:, at : at + 2] = _spelling(short, folded[lang], spelled)
         out.append(short)
     return out
 
